@@ -1,0 +1,40 @@
+-- The extension's objects, registration of the configuration with pg_dump,
+-- documentation and default privileges.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SET client_min_messages = notice;
+
+SELECT extname, extversion, extrelocatable, extnamespace::regnamespace FROM pg_extension WHERE extname = 'syncbridge';
+
+-- Catalog tables, all registered with pg_extension_config_dump.
+SELECT c.relname, c.oid = ANY (e.extconfig) AS dumped
+  FROM pg_class c JOIN pg_extension e ON e.extname = 'syncbridge'
+ WHERE c.relnamespace = 'syncbridge'::regnamespace AND c.relkind IN ('r', 'S')
+ ORDER BY c.relkind, c.relname;
+
+-- Every table, view and public function is documented.
+SELECT c.relname AS undocumented
+  FROM pg_class c
+ WHERE c.relnamespace = 'syncbridge'::regnamespace AND c.relkind IN ('r', 'v')
+   AND obj_description(c.oid, 'pg_class') IS NULL;
+SELECT p.proname AS undocumented
+  FROM pg_proc p
+ WHERE p.pronamespace = 'syncbridge'::regnamespace AND p.proname !~ '^_'
+   AND obj_description(p.oid, 'pg_proc') IS NULL;
+
+-- The public API and how each function runs.
+SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer,
+       p.proconfig AS settings
+  FROM pg_proc p
+ WHERE p.pronamespace = 'syncbridge'::regnamespace AND p.proname !~ '^_'
+ ORDER BY p.proname;
+
+-- Nothing is granted to PUBLIC.
+SELECT has_schema_privilege('public', 'syncbridge', 'USAGE') AS public_usage;
+SELECT count(*) AS public_function_grants
+  FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+ WHERE p.pronamespace = 'syncbridge'::regnamespace AND a.grantee = 0;
+SELECT count(*) AS public_table_grants
+  FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+ WHERE c.relnamespace = 'syncbridge'::regnamespace AND a.grantee = 0;
+SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = 'syncbridge_admin';

@@ -1,0 +1,80 @@
+-- Who may do what: nothing for PUBLIC, everything through syncbridge_admin,
+-- ownership checked for the calling role even inside SECURITY DEFINER, and
+-- apply_remote bound by the caller's own table privileges.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+
+CREATE ROLE regress_outsider LOGIN;
+CREATE ROLE regress_dba LOGIN;
+CREATE ROLE regress_sidecar LOGIN REPLICATION;
+GRANT syncbridge_admin TO regress_dba, regress_sidecar;
+CREATE TABLE public.owned_by_postgres (id integer PRIMARY KEY, v text);
+GRANT CREATE ON SCHEMA public TO regress_dba;
+
+-- An ungranted role cannot see or call anything.
+SET ROLE regress_outsider;
+SELECT * FROM syncbridge.sync;
+SELECT syncbridge.create_connection('x', 'sharepoint', '{}');
+SELECT * FROM syncbridge.status;
+RESET ROLE;
+
+-- A granted role declares syncs of its own tables...
+SET ROLE regress_dba;
+SELECT syncbridge.create_connection('sp', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555",
+    "site": "contoso.sharepoint.com:/sites/demo"}') > 0 AS created;
+CREATE TABLE public.dba_items (id integer PRIMARY KEY, v text);
+SELECT syncbridge.create_sync('dba_items', 'public.dba_items', 'sp', '{"list": "Items"}', 'both') > 0 AS created;
+-- ...but not of tables it does not own, though the function runs as the definer.
+SELECT syncbridge.create_sync('stolen', 'public.owned_by_postgres', 'sp', '{"list": "Stolen"}');
+-- Definitions change only through the API.
+INSERT INTO syncbridge.sync (name, source, connection_id, key_columns) VALUES ('x', 'public.dba_items', 1, '{id}');
+UPDATE syncbridge.field_map SET direction = 'push_only';
+DELETE FROM syncbridge.secret;
+-- The catalog is readable.
+SELECT name, direction FROM syncbridge.sync;
+RESET ROLE;
+
+-- The sidecar's role records its work but applies pulled rows only where the
+-- table's owner granted it.
+SET ROLE regress_sidecar;
+INSERT INTO syncbridge.item_error (sync_id, direction, operation, row_key, message)
+SELECT sync_id, 'pull', 'apply', '{"id": 1}', 'test' FROM syncbridge.sync;
+INSERT INTO syncbridge.run (sync_id, kind, status) SELECT sync_id, 'pull', 'running' FROM syncbridge.sync;
+SELECT syncbridge.apply_remote('dba_items', 'insert', '{"id": 1}', '{"v": "from remote"}');
+RESET ROLE;
+SET ROLE regress_dba;
+GRANT SELECT, INSERT, UPDATE, DELETE ON public.dba_items TO regress_sidecar;
+RESET ROLE;
+SET ROLE regress_sidecar;
+SELECT syncbridge.apply_remote('dba_items', 'insert', '{"id": 1}', '{"v": "from remote"}');
+SELECT * FROM public.dba_items;
+RESET ROLE;
+
+-- Table owners' triggers run as the caller, never as the extension owner.
+CREATE FUNCTION public.whoami() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.v := NEW.v || ' by ' || current_user;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER whoami BEFORE INSERT OR UPDATE ON public.dba_items FOR EACH ROW EXECUTE FUNCTION public.whoami();
+SET ROLE regress_sidecar;
+SELECT syncbridge.apply_remote('dba_items', 'update', '{"id": 1}', '{"v": "again"}');
+SELECT * FROM public.dba_items;
+RESET ROLE;
+
+-- Another admin cannot drop a sync of a table it does not own.
+CREATE ROLE regress_other_admin LOGIN IN ROLE syncbridge_admin;
+SET ROLE regress_other_admin;
+SELECT syncbridge.drop_sync('dba_items');
+RESET ROLE;
+
+SET ROLE regress_dba;
+SELECT syncbridge.drop_sync('dba_items');
+SELECT syncbridge.drop_connection('sp');
+DROP TABLE public.dba_items;
+RESET ROLE;
+DROP FUNCTION public.whoami();
+DROP TABLE public.owned_by_postgres;
+REVOKE CREATE ON SCHEMA public FROM regress_dba;
+DROP ROLE regress_outsider, regress_dba, regress_sidecar, regress_other_admin;

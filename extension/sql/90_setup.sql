@@ -77,6 +77,9 @@ GRANT EXECUTE ON FUNCTION
     syncbridge.reset_cursor(text),
     syncbridge.drop_sync(text),
     syncbridge.check(),
+    syncbridge.cron_next(text, timestamptz),
+    syncbridge.schedule(text, text, text),
+    syncbridge.unschedule(text, text),
     syncbridge.apply_remote(text, text, jsonb, jsonb),
     syncbridge.sharepoint_internal_name(text)
 TO syncbridge_admin;

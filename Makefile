@@ -1,6 +1,7 @@
 # PGXS build of the syncbridge extension. The C++ sidecar, emulator and
 # tests are built by CMakeLists.txt.
 EXTVERSION = 0.1.0
+EXTENSION = extension/syncbridge
 
 MODULE_big = syncbridge
 OBJS = $(patsubst %.c,%.o,$(wildcard extension/src/*.c))
@@ -12,9 +13,7 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers 
 # later versions add hand-written upgrade scripts beside it.
 SCHEMA_PARTS = $(sort $(wildcard extension/sql/*.sql))
 EXTENSION_SCRIPT = extension/syncbridge--$(EXTVERSION).sql
-MODULEDIR = extension
 DATA_built = $(EXTENSION_SCRIPT)
-DATA = extension/syncbridge.control
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress --load-extension=syncbridge

@@ -12,20 +12,12 @@ AS $$
         CASE setting_name WHEN 'slot_name' THEN 'syncbridge' END)
 $$;
 
--- Raise a user error with a hint (and optional detail); plpgsql's RAISE needs
--- literal option lists, this keeps call sites to one line.
+-- Raise a user error with a hint (and optional detail), without the chain
+-- of validator calls as context (C: fail.c).
 CREATE FUNCTION syncbridge._fail(sqlstate text, message text, hint text, detail text DEFAULT NULL)
 RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF detail IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, HINT = hint;
-    END IF;
-    RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = message, HINT = hint, DETAIL = detail;
-END
-$$;
+AS 'MODULE_PATHNAME', 'syncbridge_fail'
+LANGUAGE C;
 
 -- Refuse NULL for a required argument, naming it.
 CREATE FUNCTION syncbridge._require(arg_value anyelement, arg_name text) RETURNS void
@@ -183,7 +175,7 @@ BEGIN
     END IF;
     IF jsonb_typeof(obj -> member) <> 'string' OR obj ->> member = '' THEN
         PERFORM syncbridge._fail('22023', format('%s "%s" must be a non-empty string', what, member),
-                                 format('Got %s.', obj -> member));
+                                 format('Got %s; give it as a JSON string.', obj -> member));
     END IF;
     RETURN obj ->> member;
 END

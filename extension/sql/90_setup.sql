@@ -81,6 +81,8 @@ GRANT EXECUTE ON FUNCTION
     syncbridge.schedule(text, text, text),
     syncbridge.unschedule(text, text),
     syncbridge.apply_remote(text, text, jsonb, jsonb),
+    syncbridge.start_remote_apply(text),
+    syncbridge.stop_remote_apply(),
     syncbridge.sharepoint_internal_name(text)
 TO syncbridge_admin;
 -- apply_remote reads the definitions through these as the calling role.

@@ -111,6 +111,16 @@ SELECT syncbridge.alter_sync('nope', direction => 'push');
 -- A connection in use cannot be dropped.
 SELECT syncbridge.drop_connection('sp');
 
+-- A synced table cannot be dropped from under its syncs.
+DROP TABLE books CASCADE;
+DROP TABLE codes, no_key;
+CREATE SCHEMA doomed;
+CREATE TABLE doomed.t (id integer PRIMARY KEY);
+SELECT syncbridge.create_sync('doomed', 'doomed.t', 'sp', '{"list": "Doomed"}') > 0 AS created;
+DROP SCHEMA doomed CASCADE;
+SELECT syncbridge.drop_sync('doomed');
+DROP SCHEMA doomed CASCADE;
+
 -- drop_sync: the table leaves the publication only with its last sync.
 SELECT syncbridge.drop_sync('books');
 SELECT tablename FROM pg_publication_tables WHERE pubname = 'syncbridge' AND tablename = 'books';

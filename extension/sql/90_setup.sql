@@ -12,6 +12,31 @@ BEGIN
 END
 $$;
 
+-- Dropping a synced table would leave its syncs pointing at nothing, with
+-- the remote side silently out of step: refuse, and say how to do it.
+CREATE FUNCTION syncbridge._refuse_synced_drop() RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    dropped record;
+    syncs text;
+BEGIN
+    FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects()
+                    WHERE object_type = 'table' AND classid = 'pg_class'::regclass LOOP
+        SELECT string_agg(name, ', ' ORDER BY name) INTO syncs
+          FROM syncbridge.sync WHERE source = dropped.objid;
+        IF syncs IS NOT NULL THEN
+            PERFORM syncbridge._fail('2BP01',
+                format('table %s is synced by %s', dropped.object_identity, syncs),
+                format('Drop the sync first: SELECT syncbridge.drop_sync(%L);', split_part(syncs, ', ', 1)));
+        END IF;
+    END LOOP;
+END
+$$;
+CREATE EVENT TRIGGER syncbridge_refuse_synced_drop ON sql_drop
+    EXECUTE FUNCTION syncbridge._refuse_synced_drop();
+
 -- pg_dump keeps the user's configuration and the sync state (the ledger is
 -- what prevents duplicates after a restore).
 -- One call per statement: each call updates the pg_extension row.

@@ -62,6 +62,15 @@ typedef enum FieldDirection
 	FIELD_PULL_ONLY
 } FieldDirection;
 
+/* A column of the sync's table, resolved once per statement. */
+typedef struct ResolvedColumn
+{
+	char	   *name;
+	AttrNumber	attnum;			/* <= 0: no such column */
+	bool		generated;
+	ColumnType	type;
+} ResolvedColumn;
+
 typedef struct MappedColumn
 {
 	char	   *name;
@@ -74,11 +83,15 @@ typedef struct SyncDef
 	char		name[NAMEDATALEN * 2];	/* hash key */
 	int32		sync_id;
 	Oid			relid;
+	char	   *relation;		/* schema.table, quoted; NULL if dropped */
 	char	   *direction;
 	int			nkeys;
 	char	  **keys;
 	int			nmapped;
 	MappedColumn *mapped;
+	int			nresolved;
+	int			resolved_capacity;
+	ResolvedColumn *resolved;
 } SyncDef;
 
 /* One column of a statement: name, type and the value to bind. */
@@ -119,6 +132,14 @@ ConversionErrorContext(void *arg)
 
 	if (ctx->column)
 		errcontext("syncbridge.apply_remote: column \"%s\" of sync \"%s\"", ctx->column, ctx->sync);
+}
+
+/* schema.table, quoted as needed, for messages and SQL. */
+static char *
+RelationDisplayName(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
 }
 
 /* Forget every cached plan (the cache is full). */
@@ -226,6 +247,11 @@ LoadSyncDef(SyncDef *def, text *sync_name)
 	def->sync_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	def->relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	def->direction = SpiText(0, 3);
+	if (get_rel_name(def->relid) != NULL)
+		def->relation = MemoryContextStrdup(SyncDefContext, RelationDisplayName(def->relid));
+	def->resolved_capacity = 16;
+	def->resolved = MemoryContextAllocZero(SyncDefContext,
+										   sizeof(ResolvedColumn) * def->resolved_capacity);
 	keys = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
 	deconstruct_array(DatumGetArrayTypeP(keys), TEXTOID, -1, false, TYPALIGN_INT,
 					  &elems, NULL, &nelems);
@@ -296,12 +322,37 @@ FindMapped(SyncDef *def, const char *column)
 	return NULL;
 }
 
-/* schema.table, quoted as needed, for messages and SQL. */
-static char *
-RelationDisplayName(Oid relid)
+/*
+ * A column of the sync's table with its type's input function, looked up on
+ * first use in the statement (catalog lookups per row would dominate).
+ */
+static ResolvedColumn *
+ResolveColumn(SyncDef *def, const char *name)
 {
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
+	ResolvedColumn *column;
+	Oid			typid;
+	int32		typmod;
+	Oid			collation;
+
+	for (int i = 0; i < def->nresolved; i++)
+		if (strcmp(def->resolved[i].name, name) == 0)
+			return &def->resolved[i];
+	if (def->nresolved == def->resolved_capacity)
+	{
+		def->resolved_capacity *= 2;
+		def->resolved = repalloc(def->resolved, sizeof(ResolvedColumn) * def->resolved_capacity);
+	}
+	column = &def->resolved[def->nresolved];
+	column->name = MemoryContextStrdup(SyncDefContext, name);
+	column->attnum = get_attnum(def->relid, name);
+	if (column->attnum > 0)
+	{
+		column->generated = get_attgenerated(def->relid, column->attnum) != '\0';
+		get_atttypetypmodcoll(def->relid, column->attnum, &typid, &typmod, &collation);
+		ColumnTypeInit(&column->type, typid, typmod, SyncDefContext);
+	}
+	def->nresolved++;
+	return column;
 }
 
 /* Resolve a column of the sync's table and convert its JSON value. */
@@ -309,29 +360,29 @@ static void
 BindColumn(SyncDef *def, const char *sync, const char *column, JsonbValue *value,
 		   BoundColumn *out)
 {
-	AttrNumber	attnum = get_attnum(def->relid, column);
-	Oid			collation;
+	ResolvedColumn *resolved = ResolveColumn(def, column);
 	ErrorContextCallback callback;
 	ConversionContext ctx = {sync, column};
 
-	if (attnum <= 0)
+	if (resolved->attnum <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of %s does not exist", column, RelationDisplayName(def->relid)),
+				 errmsg("column \"%s\" of %s does not exist", column, def->relation),
 				 errhint("Pass fields keyed by the table's column names.")));
-	if (get_attgenerated(def->relid, attnum) != '\0')
+	if (resolved->generated)
 		ereport(ERROR,
 				(errcode(ERRCODE_GENERATED_ALWAYS),
 				 errmsg("column \"%s\" is generated and cannot be written", column),
 				 errhint("Leave generated columns out of the fields.")));
-	out->name = column;
-	get_atttypetypmodcoll(def->relid, attnum, &out->typid, &out->typmod, &collation);
+	out->name = resolved->name;
+	out->typid = resolved->type.typid;
+	out->typmod = resolved->type.typmod;
 
 	callback.callback = ConversionErrorContext;
 	callback.arg = &ctx;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
-	out->value = JsonValueToDatum(value, out->typid, out->typmod, &out->isnull);
+	out->value = JsonValueToDatum(value, &resolved->type, &out->isnull);
 	error_context_stack = callback.previous;
 }
 
@@ -455,10 +506,10 @@ BindFields(SyncDef *def, const char *sync, Jsonb *row_key, Jsonb *fields,
 		mapped = FindMapped(def, names[i]);
 		if (mapped == NULL)
 		{
-			if (get_attnum(def->relid, names[i]) <= 0)
+			if (ResolveColumn(def, names[i])->attnum <= 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("column \"%s\" of %s does not exist", names[i], RelationDisplayName(def->relid)),
+						 errmsg("column \"%s\" of %s does not exist", names[i], def->relation),
 						 errhint("Pass fields keyed by the table's column names.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -535,7 +586,7 @@ BuildStatement(const char *relation, StatementKind kind, BoundColumn *columns, i
 static SPIPlanPtr
 GetPlan(SyncDef *def, StatementKind kind, BoundColumn *columns, int ncolumns, int nkeys)
 {
-	char	   *relation = RelationDisplayName(def->relid);
+	const char *relation = def->relation;
 	StringInfoData key;
 	PlanEntry  *entry;
 	bool		found;
@@ -633,7 +684,7 @@ syncbridge_apply_remote(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("sync \"%s\" is push-only", sync),
 				 errhint("Pulled data is applied only for direction 'pull' or 'both': syncbridge.alter_sync('%s', direction => 'both').", sync)));
-	if (get_rel_name(def->relid) == NULL)
+	if (def->relation == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("the table of sync \"%s\" no longer exists", sync),

@@ -70,7 +70,7 @@ AppendQuotedElement(StringInfo out, const char *text)
  * nested JSON arrays become nested dimensions.
  */
 static void
-AppendArrayLiteral(StringInfo out, JsonbContainer *array, Oid element_type)
+AppendArrayLiteral(StringInfo out, JsonbContainer *array, Oid element_type, bool element_is_json)
 {
 	JsonbIterator *it = JsonbIteratorInit(array);
 	JsonbValue	v;
@@ -88,32 +88,44 @@ AppendArrayLiteral(StringInfo out, JsonbContainer *array, Oid element_type)
 		if (v.type == jbvNull)
 			appendStringInfoString(out, "NULL");
 		else if (v.type == jbvBinary && JsonContainerIsArray(v.val.binary.data) &&
-				 !TypeIsJson(element_type))
-			AppendArrayLiteral(out, v.val.binary.data, element_type);
-		else if (v.type == jbvBinary && !TypeIsJson(element_type))
+				 !element_is_json)
+			AppendArrayLiteral(out, v.val.binary.data, element_type, element_is_json);
+		else if (v.type == jbvBinary && !element_is_json)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("cannot convert a JSON object to an element of type %s",
 							format_type_be(element_type)),
 					 errhint("Array elements must be strings, numbers, booleans, null or nested arrays.")));
 		else
-			AppendQuotedElement(out, TypeIsJson(element_type) ? JsonValueToJsonText(&v)
+			AppendQuotedElement(out, element_is_json ? JsonValueToJsonText(&v)
 								: JsonValueToText(&v));
 	}
 	appendStringInfoChar(out, '}');
 }
 
+/* Look up the input function and JSON/array traits of a column type. */
+void
+ColumnTypeInit(ColumnType *type, Oid typid, int32 typmod, MemoryContext context)
+{
+	Oid			typinput;
+
+	type->typid = typid;
+	type->typmod = typmod;
+	getTypeInputInfo(typid, &typinput, &type->typioparam);
+	fmgr_info_cxt(typinput, &type->input, context);
+	type->is_json = TypeIsJson(typid);
+	type->element_type = get_element_type(getBaseType(typid));
+	type->element_is_json = OidIsValid(type->element_type) && TypeIsJson(type->element_type);
+}
+
 /*
- * Convert a JSON value to a Datum of typid/typmod. JSON null is SQL NULL;
+ * Convert a JSON value to a Datum of the column type. JSON null is SQL NULL;
  * json/jsonb columns take any JSON value as itself; array columns take JSON
  * arrays; everything else takes scalars through the type's input function.
  */
 Datum
-JsonValueToDatum(JsonbValue *value, Oid typid, int32 typmod, bool *isnull)
+JsonValueToDatum(JsonbValue *value, ColumnType *type, bool *isnull)
 {
-	Oid			typinput;
-	Oid			typioparam;
-	Oid			element_type;
 	char	   *text;
 
 	*isnull = false;
@@ -121,19 +133,17 @@ JsonValueToDatum(JsonbValue *value, Oid typid, int32 typmod, bool *isnull)
 	{
 		*isnull = true;
 		/* Domains may forbid NULL: let the input function decide. */
-		getTypeInputInfo(typid, &typinput, &typioparam);
-		return OidInputFunctionCall(typinput, NULL, typioparam, typmod);
+		return InputFunctionCall(&type->input, NULL, type->typioparam, type->typmod);
 	}
-	element_type = get_element_type(getBaseType(typid));
-	if (TypeIsJson(typid))
+	if (type->is_json)
 		text = JsonValueToJsonText(value);
 	else if (value->type == jbvBinary && JsonContainerIsArray(value->val.binary.data) &&
-			 OidIsValid(element_type))
+			 OidIsValid(type->element_type))
 	{
 		StringInfoData buf;
 
 		initStringInfo(&buf);
-		AppendArrayLiteral(&buf, value->val.binary.data, element_type);
+		AppendArrayLiteral(&buf, value->val.binary.data, type->element_type, type->element_is_json);
 		text = buf.data;
 	}
 	else if (value->type == jbvBinary)
@@ -141,11 +151,10 @@ JsonValueToDatum(JsonbValue *value, Oid typid, int32 typmod, bool *isnull)
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("cannot convert a JSON %s to type %s",
 						JsonContainerIsArray(value->val.binary.data) ? "array" : "object",
-						format_type_with_typemod(typid, typmod)),
+						format_type_with_typemod(type->typid, type->typmod)),
 				 errhint("Only json, jsonb and array columns take JSON objects or arrays.")));
 	else
 		text = JsonValueToText(value);
 
-	getTypeInputInfo(typid, &typinput, &typioparam);
-	return OidInputFunctionCall(typinput, text, typioparam, typmod);
+	return InputFunctionCall(&type->input, text, type->typioparam, type->typmod);
 }

@@ -107,6 +107,17 @@ SELECT syncbridge.apply_remote('odd', 'update', '{"Key Part": "bare", "region": 
 SELECT syncbridge.map_field('odd', 'qty', 'Qty', 'pull_only');
 SELECT syncbridge.apply_remote('odd', 'update', '{"Key Part": "bare", "region": "US"}', '{"qty": 5}');
 
+-- Within one command (here a DO block) a definition change is seen at once.
+DO $$
+BEGIN
+    PERFORM syncbridge.apply_remote('odd', 'update', '{"Key Part": "bare", "region": "US"}', '{"qty": 6}');
+    PERFORM syncbridge.unmap_field('odd', 'qty');
+    PERFORM syncbridge.apply_remote('odd', 'update', '{"Key Part": "bare", "region": "US"}', '{"qty": 7}');
+END
+$$;
+SELECT qty FROM "Odd ""Table""" WHERE "Key Part" = 'bare';
+SELECT syncbridge.map_field('odd', 'qty', 'Qty', 'pull_only');
+
 -- Cached plans follow DDL: a retyped column converts by its new type.
 ALTER TABLE "Odd ""Table""" ALTER COLUMN qty TYPE numeric(6, 1);
 SELECT syncbridge.apply_remote('odd', 'update', '{"Key Part": "bare", "region": "US"}', '{"qty": 5.25}');

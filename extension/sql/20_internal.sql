@@ -98,6 +98,11 @@ BEGIN
 END
 $$;
 
+-- Drop this backend's cached definitions (apply_remote.c).
+CREATE FUNCTION syncbridge._definitions_changed() RETURNS void
+AS 'MODULE_PATHNAME', 'syncbridge_definitions_changed'
+LANGUAGE C;
+
 -- Statement trigger on every definition table: however the catalog changes
 -- (SQL API, hand edit, restore), the sidecar hears of it once per statement.
 CREATE FUNCTION syncbridge._catalog_changed() RETURNS trigger
@@ -105,6 +110,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    PERFORM syncbridge._definitions_changed();
     PERFORM syncbridge._notify(jsonb_build_object('event', 'catalog_changed',
                                                   'table', TG_TABLE_NAME,
                                                   'op', lower(TG_OP)));

@@ -35,6 +35,7 @@
 #define SYNCBRIDGE_MAX_CACHED_PLANS 512
 
 PG_FUNCTION_INFO_V1(syncbridge_apply_remote);
+PG_FUNCTION_INFO_V1(syncbridge_definitions_changed);
 
 typedef enum ApplyOp
 {
@@ -114,6 +115,10 @@ static HTAB *SyncDefCache = NULL;
 static MemoryContext SyncDefContext = NULL;
 static LocalTransactionId SyncDefTransaction = InvalidLocalTransactionId;
 static TimestampTz SyncDefStatement = 0;
+static uint64 SyncDefGeneration = 0;
+
+/* Bumped by the catalog trigger whenever this backend changes a definition. */
+static uint64 DefinitionGeneration = 0;
 
 static HTAB *PlanCache = NULL;
 static MemoryContext ApplyPlanContext = NULL;
@@ -190,9 +195,11 @@ EnsurePlanCache(void)
 }
 
 /*
- * The definitions cache lives for one statement of one transaction: a new
- * statement may see catalog changes committed meanwhile (READ COMMITTED) or
- * made by the previous statement.
+ * The definitions cache lives for one client command of one transaction and
+ * is dropped as soon as this backend changes a definition: a new command may
+ * see catalog changes other sessions committed meanwhile (READ COMMITTED),
+ * and a change made here (even earlier in the same DO block) must be seen at
+ * once.
  */
 static void
 EnsureSyncDefCache(void)
@@ -200,7 +207,8 @@ EnsureSyncDefCache(void)
 	HASHCTL		ctl;
 
 	if (SyncDefCache != NULL && SyncDefTransaction == MyProc->lxid &&
-		SyncDefStatement == GetCurrentStatementStartTimestamp())
+		SyncDefStatement == GetCurrentStatementStartTimestamp() &&
+		SyncDefGeneration == DefinitionGeneration)
 		return;
 	if (SyncDefContext == NULL)
 		SyncDefContext = AllocSetContextCreate(TopMemoryContext, "syncbridge sync definitions",
@@ -214,6 +222,7 @@ EnsureSyncDefCache(void)
 							   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 	SyncDefTransaction = MyProc->lxid;
 	SyncDefStatement = GetCurrentStatementStartTimestamp();
+	SyncDefGeneration = DefinitionGeneration;
 }
 
 static char *
@@ -622,6 +631,14 @@ GetPlan(SyncDef *def, StatementKind kind, BoundColumn *columns, int ncolumns, in
 	entry->key = key_copy;
 	entry->plan = plan;
 	return plan;
+}
+
+/* Called by the catalog trigger: cached definitions are stale. */
+Datum
+syncbridge_definitions_changed(PG_FUNCTION_ARGS)
+{
+	DefinitionGeneration++;
+	PG_RETURN_VOID();
 }
 
 static ApplyOp

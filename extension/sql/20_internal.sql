@@ -118,6 +118,47 @@ BEGIN
 END
 $$;
 
+-- Validate sync options; NULL means "not given" (alter_sync keeps the value).
+CREATE FUNCTION syncbridge._check_sync_options(direction text, conflict_policy text,
+                                               truncate_policy text, pull_interval interval)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF direction NOT IN ('push', 'pull', 'both') THEN
+        PERFORM syncbridge._fail('22023', format('invalid direction %L', direction),
+                                 'Use ''push'', ''pull'' or ''both''.');
+    END IF;
+    IF conflict_policy NOT IN ('source_wins', 'target_wins', 'latest_wins', 'manual') THEN
+        PERFORM syncbridge._fail('22023', format('invalid conflict policy %L', conflict_policy),
+                                 'Use ''source_wins'', ''target_wins'', ''latest_wins'' or ''manual''.');
+    END IF;
+    IF truncate_policy NOT IN ('pause', 'ignore', 'delete') THEN
+        PERFORM syncbridge._fail('22023', format('invalid truncate policy %L', truncate_policy),
+            '''pause'' stops the sync for a person to decide, ''ignore'' leaves remote items, ''delete'' deletes them.');
+    END IF;
+    IF pull_interval < '1 second' THEN
+        PERFORM syncbridge._fail('22023', 'pull_interval must be at least 1 second',
+                                 'Remote APIs are rate limited; 15 seconds is the default.');
+    END IF;
+END
+$$;
+
+-- Refuse a run or job kind that the sync's direction rules out.
+CREATE FUNCTION syncbridge._check_kind_fits(s syncbridge.sync, kind text, what text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF kind = 'pull' AND s.direction = 'push' OR kind IN ('push', 'backfill') AND s.direction = 'pull' THEN
+        PERFORM syncbridge._fail('55000', format('sync "%s" has direction %s; a %s %s does not apply',
+                                                 s.name, s.direction, kind, what),
+                                 format('Change the direction with syncbridge.alter_sync(%L, direction => ''both'').', s.name));
+    END IF;
+END
+$$;
+
 -- A base URL setting: https, or plain http only towards a loopback host
 -- (the emulator and tests). Returns it without a trailing slash.
 CREATE FUNCTION syncbridge._validate_base_url(setting_name text, url text) RETURNS text

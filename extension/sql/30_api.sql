@@ -178,22 +178,11 @@ BEGIN
         PERFORM syncbridge._fail('42710', format('sync "%s" already exists', name),
                                  'Drop it with syncbridge.drop_sync() or pick another name.');
     END IF;
-    IF direction IS NULL OR direction NOT IN ('push', 'pull', 'both') THEN
-        PERFORM syncbridge._fail('22023', format('invalid direction %s', coalesce(quote_literal(direction), 'NULL')),
-                                 'Use ''push'', ''pull'' or ''both''.');
-    END IF;
-    IF conflict_policy IS NULL OR conflict_policy NOT IN ('source_wins', 'target_wins', 'latest_wins', 'manual') THEN
-        PERFORM syncbridge._fail('22023', format('invalid conflict policy %s', coalesce(quote_literal(conflict_policy), 'NULL')),
-                                 'Use ''source_wins'', ''target_wins'', ''latest_wins'' or ''manual''.');
-    END IF;
-    IF truncate_policy IS NULL OR truncate_policy NOT IN ('pause', 'ignore', 'delete') THEN
-        PERFORM syncbridge._fail('22023', format('invalid truncate policy %s', coalesce(quote_literal(truncate_policy), 'NULL')),
-            '''pause'' stops the sync for a person to decide, ''ignore'' leaves remote items, ''delete'' deletes them.');
-    END IF;
-    IF pull_interval IS NULL OR pull_interval < '1 second' THEN
-        PERFORM syncbridge._fail('22023', 'pull_interval must be at least 1 second',
-                                 'Remote APIs are rate limited; 15 seconds is the default.');
-    END IF;
+    PERFORM syncbridge._require(direction, 'direction');
+    PERFORM syncbridge._require(conflict_policy, 'conflict_policy');
+    PERFORM syncbridge._require(truncate_policy, 'truncate_policy');
+    PERFORM syncbridge._require(pull_interval, 'pull_interval');
+    PERFORM syncbridge._check_sync_options(direction, conflict_policy, truncate_policy, pull_interval);
 
     SELECT cl.relkind, cl.relpersistence, cl.relispartition, cl.relowner, n.nspname
       INTO rel FROM pg_class cl JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE cl.oid = source;
@@ -308,21 +297,7 @@ AS $$
 DECLARE
     s syncbridge.sync := syncbridge._find_sync(sync);
 BEGIN
-    IF direction IS NOT NULL AND direction NOT IN ('push', 'pull', 'both') THEN
-        PERFORM syncbridge._fail('22023', format('invalid direction %L', direction), 'Use ''push'', ''pull'' or ''both''.');
-    END IF;
-    IF conflict_policy IS NOT NULL AND conflict_policy NOT IN ('source_wins', 'target_wins', 'latest_wins', 'manual') THEN
-        PERFORM syncbridge._fail('22023', format('invalid conflict policy %L', conflict_policy),
-                                 'Use ''source_wins'', ''target_wins'', ''latest_wins'' or ''manual''.');
-    END IF;
-    IF truncate_policy IS NOT NULL AND truncate_policy NOT IN ('pause', 'ignore', 'delete') THEN
-        PERFORM syncbridge._fail('22023', format('invalid truncate policy %L', truncate_policy),
-                                 'Use ''pause'', ''ignore'' or ''delete''.');
-    END IF;
-    IF pull_interval < '1 second' THEN
-        PERFORM syncbridge._fail('22023', 'pull_interval must be at least 1 second',
-                                 'Remote APIs are rate limited; 15 seconds is the default.');
-    END IF;
+    PERFORM syncbridge._check_sync_options(direction, conflict_policy, truncate_policy, pull_interval);
     UPDATE syncbridge.sync x
        SET direction = coalesce(alter_sync.direction, x.direction),
            conflict_policy = coalesce(alter_sync.conflict_policy, x.conflict_policy),
@@ -486,10 +461,7 @@ BEGIN
         PERFORM syncbridge._fail('55000', format('sync "%s" is paused', sync),
                                  format('Resume it first: syncbridge.resume(%L).', sync));
     END IF;
-    IF kind = 'pull' AND s.direction = 'push' OR kind IN ('push', 'backfill') AND s.direction = 'pull' THEN
-        PERFORM syncbridge._fail('55000', format('sync "%s" has direction %s; a %s run does not apply', sync, s.direction, kind),
-                                 format('Change the direction with syncbridge.alter_sync(%L, direction => ''both'').', sync));
-    END IF;
+    PERFORM syncbridge._check_kind_fits(s, kind, 'run');
     RETURN syncbridge._request_run(s, kind);
 END
 $$;

@@ -19,10 +19,7 @@ BEGIN
         PERFORM syncbridge._fail('22023', format('invalid job kind %s', coalesce(quote_literal(kind), 'NULL')),
             'Use ''pull'', ''backfill'', ''reconcile'' or ''drift''; pushes follow the replication stream.');
     END IF;
-    IF kind = 'pull' AND s.direction = 'push' OR kind = 'backfill' AND s.direction = 'pull' THEN
-        PERFORM syncbridge._fail('55000', format('sync "%s" has direction %s; a %s job does not apply', sync, s.direction, kind),
-                                 format('Change the direction with syncbridge.alter_sync(%L, direction => ''both'').', sync));
-    END IF;
+    PERFORM syncbridge._check_kind_fits(s, kind, 'job');
     PERFORM syncbridge._require(schedule, 'schedule');
     -- Raises with the offending field when the schedule is invalid.
     PERFORM syncbridge.cron_next(schedule, now());

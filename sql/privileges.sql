@@ -10,6 +10,7 @@ CREATE ROLE regress_sidecar LOGIN REPLICATION;
 GRANT syncbridge_admin TO regress_dba, regress_sidecar;
 CREATE TABLE public.owned_by_postgres (id integer PRIMARY KEY, v text);
 GRANT CREATE ON SCHEMA public TO regress_dba;
+SELECT syncbridge.register_sidecar_key('\x8f40c5adb68f25624ae5b214ea767a6ec94d829d3d7b5e1ad1ba6f3e2138285f') IS NOT NULL AS registered;
 
 -- An ungranted role cannot see or call anything.
 SET ROLE regress_outsider;
@@ -31,8 +32,12 @@ SELECT syncbridge.create_sync('stolen', 'public.owned_by_postgres', 'sp', '{"lis
 INSERT INTO syncbridge.sync (name, source, connection_id, key_columns) VALUES ('x', 'public.dba_items', 1, '{id}');
 UPDATE syncbridge.field_map SET direction = 'push_only';
 DELETE FROM syncbridge.secret;
--- The catalog is readable.
+-- The catalog is readable; a secret set by this role shows only sealed bytes.
 SELECT name, direction FROM syncbridge.sync;
+SELECT syncbridge.set_secret('sp', 'client_secret', 'dba-plaintext-secret');
+SELECT name, length(sealed) = length('dba-plaintext-secret') + 48 AS sealed_box,
+       position('dba-plaintext' IN encode(sealed, 'escape')) AS plaintext_at
+  FROM syncbridge.secret;
 RESET ROLE;
 
 -- The sidecar's role records its work but applies pulled rows only where the
@@ -78,3 +83,5 @@ DROP FUNCTION public.whoami();
 DROP TABLE public.owned_by_postgres;
 REVOKE CREATE ON SCHEMA public FROM regress_dba;
 DROP ROLE regress_outsider, regress_dba, regress_sidecar, regress_other_admin;
+-- Leave no key for the tests that start without one.
+DELETE FROM syncbridge.sidecar_key;

@@ -12,6 +12,18 @@ SELECT c.relname, c.oid = ANY (e.extconfig) AS dumped
  WHERE c.relnamespace = 'syncbridge'::regnamespace AND c.relkind IN ('r', 'S')
  ORDER BY c.relkind, c.relname;
 
+-- The rules the catalog enforces itself: keys, foreign keys, CHECKs and
+-- unique indexes (partial ones included).
+SELECT conrelid::regclass AS "table", contype, pg_get_constraintdef(oid) AS definition
+  FROM pg_constraint
+ WHERE connamespace = 'syncbridge'::regnamespace
+ ORDER BY conrelid::regclass::text, contype, definition;
+SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) AS definition
+  FROM pg_index i
+ WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'syncbridge'::regnamespace)
+   AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+ ORDER BY indexrelid::regclass::text;
+
 -- Every table, view and public function is documented.
 SELECT c.relname AS undocumented
   FROM pg_class c

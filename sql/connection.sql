@@ -15,6 +15,18 @@ SELECT syncbridge.create_connection('sp_emulator', 'sharepoint',
     "graph_base_url": "http://127.0.0.1:8080/v1.0/", "login_base_url": "http://localhost:8080"}') > 0 AS created;
 SELECT settings ->> 'graph_base_url' AS graph, settings ->> 'login_base_url' AS login
   FROM syncbridge.connection WHERE name = 'sp_emulator';
+-- Every loopback form takes http: 127.0.0.0/8, localhost, [::1]; https goes anywhere.
+SELECT syncbridge.create_connection('sp_loopback', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555",
+    "site": "contoso.sharepoint.com:/sites/demo",
+    "graph_base_url": "http://[::1]:8080/v1.0", "login_base_url": "http://127.45.0.9"}') > 0 AS created;
+SELECT syncbridge.alter_connection('sp_loopback',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555",
+    "site": "contoso.sharepoint.com:/sites/demo",
+    "graph_base_url": "http://LOCALHOST:8080/v1.0", "login_base_url": "https://login.example.com:8443/tenant/"}');
+SELECT settings ->> 'graph_base_url' AS graph, settings ->> 'login_base_url' AS login
+  FROM syncbridge.connection WHERE name = 'sp_loopback';
+SELECT syncbridge.drop_connection('sp_loopback');
 
 -- Confluence with an API token, and with OAuth (3LO).
 SELECT syncbridge.create_connection('wiki_token', 'confluence',
@@ -50,6 +62,27 @@ SELECT syncbridge.create_connection('x', 'sharepoint',
   '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555", "site": "contoso.sharepoint.com:/sites/demo", "graph_url": "https://graph.microsoft.com"}');
 SELECT syncbridge.create_connection('x', 'sharepoint',
   '{"tenant_id": 42, "client_id": "11111111-2222-3333-4444-555555555555", "site": "contoso.sharepoint.com:/sites/demo"}');
+-- Plain http to anything but loopback is refused, however the host is dressed up.
+SELECT syncbridge.create_connection('x', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555", "site": "contoso.sharepoint.com:/sites/demo", "login_base_url": "http://localhost.example.com"}');
+SELECT syncbridge.create_connection('x', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555", "site": "contoso.sharepoint.com:/sites/demo", "login_base_url": "http://127.0.0.1.example.com"}');
+SELECT syncbridge.create_connection('x', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555", "site": "contoso.sharepoint.com:/sites/demo", "login_base_url": "http://127.0.0.1@example.com"}');
+SELECT syncbridge.create_connection('x', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555", "site": "contoso.sharepoint.com:/sites/demo", "graph_base_url": "http://[::2]/v1.0"}');
+SELECT syncbridge.create_connection('x', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555", "site": "contoso.sharepoint.com:/sites/demo", "graph_base_url": "http://10.0.0.1/v1.0"}');
+SELECT syncbridge.create_connection('x', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555", "site": "contoso.sharepoint.com:/sites/demo", "graph_base_url": "graph.microsoft.com/v1.0"}');
+SELECT syncbridge.create_connection('x', 'confluence', '{"site": "example.atlassian.net", "auth": "api_token", "email": "a@b.c", "api_base_url": "http://example.atlassian.net"}');
+SELECT syncbridge.create_connection('x', 'confluence', '{"cloud_id": "abc", "auth": "oauth", "client_id": "abc", "auth_base_url": "http://auth.atlassian.com"}');
+SELECT syncbridge.create_connection('x', 'confluence', '{"auth": "oauth", "client_id": "abc"}');
+SELECT syncbridge.create_connection('x', 'confluence', '{"cloud_id": "abc", "auth": "oauth"}');
+SELECT syncbridge.create_connection('x', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "site": "contoso.sharepoint.com:/sites/demo"}');
+SELECT syncbridge.create_connection('x', 'sharepoint',
+  '{"tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555"}');
 SELECT syncbridge.create_connection('x', 'confluence', '{"site": "example.atlassian.net", "email": "a@b.c"}');
 SELECT syncbridge.create_connection('x', 'confluence', '{"site": "example.atlassian.net", "auth": "basic"}');
 SELECT syncbridge.create_connection('x', 'confluence', '{"site": "example.atlassian.net", "auth": "api_token"}');

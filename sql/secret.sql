@@ -70,3 +70,5 @@ SELECT "check", ok FROM syncbridge.check() WHERE "check" LIKE 'connection %';
 SELECT syncbridge.drop_connection('sp');
 SELECT syncbridge.drop_connection('wiki');
 SELECT count(*) AS secrets_left FROM syncbridge.secret;
+-- Later tests start without a key.
+DELETE FROM syncbridge.sidecar_key;

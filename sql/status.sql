@@ -4,7 +4,7 @@
 SET timezone = 'UTC';
 
 -- A bare database: wal_level is logical (pg_virtualenv -o wal_level=logical),
--- no key, no slot, no publication needed yet.
+-- no key registered, no slot; the publication is left by earlier tests.
 SELECT * FROM syncbridge.check();
 
 SELECT syncbridge.register_sidecar_key('\x8f40c5adb68f25624ae5b214ea767a6ec94d829d3d7b5e1ad1ba6f3e2138285f') IS NOT NULL AS registered;
@@ -67,6 +67,26 @@ SELECT syncbridge.set_setting('slot_name', 'Bad Slot');
 SELECT syncbridge.set_setting('color', 'blue');
 SELECT syncbridge.set_setting('slot_name', NULL);
 SELECT "check", ok FROM syncbridge.check() WHERE "check" LIKE 'slot %';
+
+-- A slot of the configured name that is not pgoutput is reported.
+SELECT 'slot' FROM pg_create_logical_replication_slot('regress_wrong_plugin', 'test_decoding');
+SELECT syncbridge.set_setting('slot_name', 'regress_wrong_plugin');
+SELECT "check", ok, detail FROM syncbridge.check() WHERE "check" LIKE 'slot %';
+SELECT slot_lag_bytes >= 0 AS lag_known FROM syncbridge.status;
+SELECT syncbridge.set_setting('slot_name', NULL);
+SELECT 'dropped' FROM pg_drop_replication_slot('regress_wrong_plugin');
+
+-- A table taken out of the publication, a replica identity that no longer
+-- carries the key and a key without its unique index are reported.
+ALTER PUBLICATION syncbridge DROP TABLE items;
+ALTER TABLE items REPLICA IDENTITY NOTHING;
+SELECT "check", ok, detail FROM syncbridge.check() WHERE "check" LIKE 'sync items:%';
+ALTER PUBLICATION syncbridge ADD TABLE items;
+ALTER TABLE items REPLICA IDENTITY DEFAULT;
+ALTER TABLE items DROP CONSTRAINT items_pkey;
+SELECT "check", ok, detail FROM syncbridge.check() WHERE "check" LIKE 'sync items:%';
+ALTER TABLE items ADD PRIMARY KEY (id);
+SELECT count(*) FILTER (WHERE NOT ok) AS failing FROM syncbridge.check() WHERE "check" LIKE 'sync items:%';
 
 -- A column dropped from under a sync is reported.
 ALTER TABLE items DROP COLUMN qty;

@@ -36,6 +36,23 @@ SELECT spec, title_template, body_column, body_format FROM syncbridge.target t
 SELECT remote_field FROM syncbridge.field_map JOIN syncbridge.sync USING (sync_id)
  WHERE name = 'books_wiki' AND column_name = 'Page Count';
 
+-- State rows of one sync cannot point at another sync's target or run.
+\set VERBOSITY terse
+INSERT INTO syncbridge.ledger (sync_id, row_key, target_id, provenance, state)
+SELECT s.sync_id, '{"id": 1}', t.target_id, 'push', 'pending'
+  FROM syncbridge.sync s, syncbridge.target t JOIN syncbridge.sync o USING (sync_id)
+ WHERE s.name = 'books' AND o.name = 'books_wiki';
+INSERT INTO syncbridge.cursor (sync_id, target_id, position)
+SELECT s.sync_id, t.target_id, 'x'
+  FROM syncbridge.sync s, syncbridge.target t JOIN syncbridge.sync o USING (sync_id)
+ WHERE s.name = 'books' AND o.name = 'books_wiki';
+INSERT INTO syncbridge.run (sync_id, kind) SELECT sync_id, 'push' FROM syncbridge.sync WHERE name = 'books_wiki';
+INSERT INTO syncbridge.item_error (sync_id, run_id, direction, operation, row_key, message)
+SELECT s.sync_id, r.run_id, 'push', 'create', '{"id": 1}', 'x'
+  FROM syncbridge.sync s, syncbridge.run r JOIN syncbridge.sync o USING (sync_id)
+ WHERE s.name = 'books' AND o.name = 'books_wiki';
+\set VERBOSITY default
+
 -- Refusals.
 SELECT syncbridge.create_sync('books', 'books', 'sp', '{"list": "Books"}');
 SELECT syncbridge.create_sync('bad name', 'books', 'sp', '{"list": "Books"}');

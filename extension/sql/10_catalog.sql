@@ -114,6 +114,8 @@ CREATE TABLE syncbridge.target (
     provisioned_at  timestamptz,
     created_at      timestamptz NOT NULL DEFAULT now(),
     UNIQUE (sync_id, spec),
+    -- Lets the tables below require that a target belongs to their sync.
+    UNIQUE (sync_id, target_id),
     CHECK (CASE kind
              WHEN 'sharepoint' THEN site IS NOT NULL AND list IS NOT NULL
                                 AND space IS NULL AND parent_id IS NULL
@@ -148,9 +150,11 @@ CREATE TABLE syncbridge.shard_rule (
     -- Normalised predicate: every comparison carries the column's type family
     -- and a value in the sidecar's canonical JSON form (docs/sql-api.md).
     predicate  jsonb NOT NULL,
-    target_id  integer NOT NULL REFERENCES syncbridge.target ON DELETE CASCADE,
+    target_id  integer NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (sync_id, priority)
+    UNIQUE (sync_id, priority),
+    -- A rule routes only to a target of its own sync.
+    FOREIGN KEY (sync_id, target_id) REFERENCES syncbridge.target (sync_id, target_id) ON DELETE CASCADE
 );
 COMMENT ON TABLE syncbridge.shard_rule IS
     'Routing rules: the first rule (lowest priority) whose predicate holds picks the target';
@@ -160,7 +164,7 @@ COMMENT ON TABLE syncbridge.shard_rule IS
 CREATE TABLE syncbridge.ledger (
     sync_id         integer NOT NULL REFERENCES syncbridge.sync ON DELETE CASCADE,
     row_key         jsonb NOT NULL CHECK (jsonb_typeof(row_key) = 'object'),
-    target_id       integer REFERENCES syncbridge.target ON DELETE SET NULL,
+    target_id       integer,
     remote_id       text,
     remote_version  text,
     content_hash    bytea,
@@ -172,6 +176,8 @@ CREATE TABLE syncbridge.ledger (
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (sync_id, row_key),
+    FOREIGN KEY (sync_id, target_id) REFERENCES syncbridge.target (sync_id, target_id)
+        ON DELETE SET NULL (target_id),
     CHECK (state <> 'synced' OR (remote_id IS NOT NULL AND target_id IS NOT NULL))
 );
 CREATE UNIQUE INDEX ledger_remote ON syncbridge.ledger (target_id, remote_id)
@@ -181,10 +187,11 @@ COMMENT ON TABLE syncbridge.ledger IS
 
 CREATE TABLE syncbridge.cursor (
     sync_id     integer NOT NULL REFERENCES syncbridge.sync ON DELETE CASCADE,
-    target_id   integer NOT NULL REFERENCES syncbridge.target ON DELETE CASCADE,
+    target_id   integer NOT NULL,
     position    text NOT NULL,
     updated_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (sync_id, target_id)
+    PRIMARY KEY (sync_id, target_id),
+    FOREIGN KEY (sync_id, target_id) REFERENCES syncbridge.target (sync_id, target_id) ON DELETE CASCADE
 );
 COMMENT ON TABLE syncbridge.cursor IS
     'Pull positions (Graph delta links, Confluence modification watermarks); moved only after the batch commits';
@@ -208,6 +215,7 @@ CREATE TABLE syncbridge.run (
     failed        bigint NOT NULL DEFAULT 0 CHECK (failed >= 0),
     conflicts     bigint NOT NULL DEFAULT 0 CHECK (conflicts >= 0),
     error         text,
+    UNIQUE (sync_id, run_id),
     CHECK (finished_at IS NULL OR status IN ('succeeded', 'failed', 'cancelled')),
     CHECK (status <> 'failed' OR error IS NOT NULL)
 );
@@ -219,8 +227,8 @@ COMMENT ON TABLE syncbridge.run IS
 CREATE TABLE syncbridge.item_error (
     error_id     bigserial PRIMARY KEY,
     sync_id      integer NOT NULL REFERENCES syncbridge.sync ON DELETE CASCADE,
-    run_id       bigint REFERENCES syncbridge.run ON DELETE SET NULL,
-    target_id    integer REFERENCES syncbridge.target ON DELETE SET NULL,
+    run_id       bigint,
+    target_id    integer,
     direction    text NOT NULL CHECK (direction IN ('push', 'pull')),
     operation    text NOT NULL
                  CHECK (operation IN ('create', 'update', 'delete', 'move', 'apply', 'provision')),
@@ -235,6 +243,9 @@ CREATE TABLE syncbridge.item_error (
     first_seen   timestamptz NOT NULL DEFAULT now(),
     last_seen    timestamptz NOT NULL DEFAULT now(),
     resolved_at  timestamptz,
+    FOREIGN KEY (sync_id, run_id) REFERENCES syncbridge.run (sync_id, run_id) ON DELETE SET NULL (run_id),
+    FOREIGN KEY (sync_id, target_id) REFERENCES syncbridge.target (sync_id, target_id)
+        ON DELETE SET NULL (target_id),
     CHECK (row_key IS NOT NULL OR remote_id IS NOT NULL)
 );
 CREATE INDEX item_error_open ON syncbridge.item_error (sync_id) WHERE resolved_at IS NULL;
@@ -244,7 +255,7 @@ COMMENT ON TABLE syncbridge.item_error IS
 CREATE TABLE syncbridge.conflict (
     conflict_id        bigserial PRIMARY KEY,
     sync_id            integer NOT NULL REFERENCES syncbridge.sync ON DELETE CASCADE,
-    target_id          integer REFERENCES syncbridge.target ON DELETE SET NULL,
+    target_id          integer,
     row_key            jsonb NOT NULL,
     remote_id          text,
     policy             text NOT NULL
@@ -258,6 +269,8 @@ CREATE TABLE syncbridge.conflict (
     resolved_values    jsonb,
     resolved_at        timestamptz,
     resolved_by        name,
+    FOREIGN KEY (sync_id, target_id) REFERENCES syncbridge.target (sync_id, target_id)
+        ON DELETE SET NULL (target_id),
     CHECK ((resolution IS NULL) = (resolved_at IS NULL)),
     CHECK (resolution IS DISTINCT FROM 'custom' OR resolved_values IS NOT NULL)
 );
@@ -271,9 +284,10 @@ CREATE TABLE syncbridge.job (
     kind       text NOT NULL CHECK (kind IN ('pull', 'backfill', 'reconcile', 'drift')),
     schedule   text NOT NULL,
     enabled    boolean NOT NULL DEFAULT true,
-    last_run_id bigint REFERENCES syncbridge.run ON DELETE SET NULL,
+    last_run_id bigint,
     created_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (sync_id, kind)
+    UNIQUE (sync_id, kind),
+    FOREIGN KEY (sync_id, last_run_id) REFERENCES syncbridge.run (sync_id, run_id) ON DELETE SET NULL (last_run_id)
 );
 COMMENT ON TABLE syncbridge.job IS
     'Scheduled work per sync (cron syntax), fired by the sidecar''s scheduler';

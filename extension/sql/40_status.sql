@@ -109,7 +109,8 @@ BEGIN
         "check" := format('sync %s: unique key', s.name);
         ok := syncbridge._has_unique_index(s.source, s.key_columns);
         detail := CASE WHEN ok THEN format('unique index on %s', s.key_columns)
-                       ELSE format('no unique index on exactly %s', s.key_columns) END;
+                       ELSE format('no unique index on exactly %s: CREATE UNIQUE INDEX ON %s (%s);', s.key_columns,
+                                   s.source, (SELECT string_agg(quote_ident(x), ', ') FROM unnest(s.key_columns) x)) END;
         RETURN NEXT;
     END LOOP;
 END

@@ -364,6 +364,49 @@ ResolveColumn(SyncDef *def, const char *name)
 	return column;
 }
 
+/*
+ * Convert a JSON value through the column type's input function. A value the
+ * type rejects (class 22 data exception, or 23 for a domain's CHECK or NOT
+ * NULL) is the remote side's fault, not the caller's: it is re-thrown with a
+ * hint on what to fix unless the type already gave one (date input does).
+ * PG_TRY does not save the signal mask, so this costs no system call per
+ * value.
+ */
+pg_noinline static Datum
+ConvertValue(JsonbValue *value, ColumnType *type, bool *isnull)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	Datum		result = (Datum) 0;
+
+	PG_TRY();
+	{
+		result = JsonValueToDatum(value, type, isnull);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			category;
+
+		MemoryContextSwitchTo(caller_context);
+		edata = CopyErrorData();
+		category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+		if (edata->hint != NULL ||
+			(category != ERRCODE_DATA_EXCEPTION &&
+			 category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION))
+		{
+			FreeErrorData(edata);
+			PG_RE_THROW();
+		}
+		FlushErrorState();
+		edata->hint = psprintf("The remote value must be valid input for type %s; correct it on the remote side, "
+							   "or change the column's type or the field's mapping.",
+							   format_type_with_typemod(type->typid, type->typmod));
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return result;
+}
+
 /* Resolve a column of the sync's table and convert its JSON value. */
 static void
 BindColumn(SyncDef *def, const char *sync, const char *column, JsonbValue *value,
@@ -391,7 +434,7 @@ BindColumn(SyncDef *def, const char *sync, const char *column, JsonbValue *value
 	callback.arg = &ctx;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
-	out->value = JsonValueToDatum(value, &resolved->type, &out->isnull);
+	out->value = ConvertValue(value, &resolved->type, &out->isnull);
 	error_context_stack = callback.previous;
 }
 

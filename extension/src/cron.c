@@ -232,7 +232,8 @@ CronNext(const char *schedule, const CronSchedule *cron, TimestampTz after)
 	if (timestamp2tm(after, NULL, &tm, &fsec, NULL, NULL) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
+				 errmsg("timestamp out of range"),
+				 errhint("Pass a time between 4713 BC and 294276 AD.")));
 	/* Next whole minute. */
 	tm.tm_sec = 0;
 	tm.tm_min++;
@@ -292,7 +293,8 @@ CronNext(const char *schedule, const CronSchedule *cron, TimestampTz after)
 	if (tm2timestamp(&tm, 0, NULL, &result) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
+				 errmsg("the next time schedule \"%s\" fires is out of range", schedule),
+				 errhint("Pass an earlier time.")));
 	return result;
 }
 
@@ -307,7 +309,8 @@ syncbridge_cron_next(PG_FUNCTION_ARGS)
 	if (TIMESTAMP_NOT_FINITE(after))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("cron_next needs a finite timestamp")));
+				 errmsg("cron_next needs a finite timestamp"),
+				 errhint("Pass a time such as now(); infinity has no next minute.")));
 	CronParse(schedule, &cron);
 	PG_RETURN_TIMESTAMPTZ(CronNext(schedule, &cron, after));
 }

@@ -41,6 +41,37 @@ SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer,
  WHERE p.pronamespace = 'syncbridge'::regnamespace AND p.proname !~ '^_'
  ORDER BY p.proname;
 
+-- Every function refuses missing arguments with an error code, a message
+-- naming the argument and a hint. (cron_next and sharepoint_internal_name are
+-- STRICT: NULL in, NULL out; start_remote_apply(NULL) means the default origin.)
+DO $$
+DECLARE
+    f record;
+    state text;
+    message text;
+    hint text;
+BEGIN
+    FOR f IN SELECT p.proname,
+                    format('SELECT syncbridge.%I(%s)', p.proname,
+                           (SELECT string_agg(format('NULL::%s', format_type(t, NULL)), ', ' ORDER BY n)
+                              FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, n))) AS call
+               FROM pg_proc p
+              WHERE p.pronamespace = 'syncbridge'::regnamespace AND p.proname !~ '^_' AND p.pronargs > 0
+                AND p.proname NOT IN ('cron_next', 'sharepoint_internal_name', 'start_remote_apply')
+              ORDER BY p.proname LOOP
+        BEGIN
+            EXECUTE f.call;
+            RAISE NOTICE '%: accepted NULL arguments', f.proname;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
+            RAISE NOTICE '%: % "%" %', f.proname, state, message,
+                CASE WHEN hint <> '' THEN 'with a hint' ELSE 'WITHOUT A HINT' END;
+        END;
+    END LOOP;
+END
+$$;
+SELECT syncbridge.cron_next(NULL, now()) IS NULL AS strict, syncbridge.sharepoint_internal_name(NULL) IS NULL AS strict;
+
 -- Nothing is granted to PUBLIC.
 SELECT has_schema_privilege('public', 'syncbridge', 'USAGE') AS public_usage;
 SELECT count(*) AS public_function_grants

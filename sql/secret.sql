@@ -29,6 +29,23 @@ SELECT syncbridge.set_secret('sp', 'client_secret', NULL);
 SELECT syncbridge.set_secret('sp', 'client_secret', '');
 SELECT syncbridge.set_secret('sp', 'client_secret', repeat('x', 70000));
 
+-- Where the server logs every statement, the call (and so the plaintext)
+-- reaches the log: refused, so the value is known to be exposed.
+SET log_statement = 'all';
+SELECT syncbridge.set_secret('sp', 'client_secret', 'logged-plaintext');
+SET log_statement = 'mod';
+SET log_min_duration_statement = 0;
+SELECT syncbridge.set_secret('sp', 'client_secret', 'logged-plaintext');
+RESET log_min_duration_statement;
+SET log_transaction_sample_rate = 1;
+SELECT syncbridge.set_secret('sp', 'client_secret', 'logged-plaintext');
+RESET log_transaction_sample_rate;
+SET log_min_duration_sample = 0;
+SELECT syncbridge.set_secret('sp', 'client_secret', 'logged-plaintext');
+RESET log_min_duration_sample;
+RESET log_statement;
+SELECT count(*) AS stored FROM syncbridge.secret;
+
 -- Sealed: plaintext length + 48, and the plaintext appears nowhere.
 SELECT syncbridge.set_secret('sp', 'client_secret', 'hunter2-plaintext');
 SELECT name, length(sealed) AS sealed_bytes, length(sealed) - length('hunter2-plaintext') AS overhead,

@@ -59,6 +59,7 @@ SELECT syncbridge.add_shard_rule('accounts', 1, '{"col": "region", "op": "=", "v
 SELECT syncbridge.add_shard_rule('accounts', 40, '{"col": "meta", "op": "is_null"}', '{"list": "No Meta"}') > 0 AS added;
 SELECT syncbridge.drop_shard_rule('accounts', 40);
 SELECT syncbridge.drop_shard_rule('accounts', 40);
+SELECT syncbridge.drop_shard_rule('accounts', NULL);
 SELECT priority FROM syncbridge.shard_rule ORDER BY priority;
 
 SELECT syncbridge.drop_sync('accounts');

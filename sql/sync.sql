@@ -115,6 +115,14 @@ SELECT source, key_columns FROM syncbridge.sync WHERE name = 'order_lines';
 SELECT column_name, remote_field FROM syncbridge.field_map JOIN syncbridge.sync USING (sync_id)
  WHERE name = 'order_lines' ORDER BY column_name;
 SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'syncbridge' ORDER BY 1, 2;
+-- Odd column names in maps and shard rules.
+SELECT syncbridge.map_field('order_lines', 'naïve col', 'Naive "quoted" field', 'pull_only');
+SELECT syncbridge.add_shard_rule('order_lines', 1, '{"and": [{"col": "Qty", "op": ">=", "value": 10},
+                                                           {"col": "naïve col", "op": "is_null"}]}',
+                                 '{"list": "Big ''Orders'' 2024"}') > 0 AS added;
+SELECT predicate, t.spec FROM syncbridge.shard_rule r JOIN syncbridge.target t USING (target_id)
+  JOIN syncbridge.sync s ON s.sync_id = r.sync_id WHERE s.name = 'order_lines';
+SELECT syncbridge.add_shard_rule('order_lines', 2, '{"col": "qty", "op": ">=", "value": 10}', '{"list": "X"}');
 
 -- alter_sync.
 SELECT syncbridge.alter_sync('books', conflict_policy => 'manual', pull_interval => '1 minute');

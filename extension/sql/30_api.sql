@@ -391,6 +391,7 @@ AS $$
 DECLARE
     s syncbridge.sync := syncbridge._find_sync(sync);
 BEGIN
+    PERFORM syncbridge._require(priority, 'priority');
     DELETE FROM syncbridge.shard_rule r WHERE r.sync_id = s.sync_id AND r.priority = drop_shard_rule.priority;
     IF NOT FOUND THEN
         PERFORM syncbridge._fail('42704', format('sync "%s" has no shard rule with priority %s', sync, priority),

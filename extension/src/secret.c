@@ -10,10 +10,13 @@
 
 #include <sodium.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 
 #include "syncbridge.h"
 
@@ -143,6 +146,29 @@ SecretSet(FunctionCallInfo fcinfo)
 				 errmsg("%s must not be null",
 						PG_ARGISNULL(0) ? "connection" : PG_ARGISNULL(1) ? "name" : "value"),
 				 errhint("Call syncbridge.set_secret(connection, name, value).")));
+	/*
+	 * Settings under which the server writes every statement, this one and
+	 * its plaintext included, to its log: log_statement = all has already
+	 * done so; the others would once the call succeeds (duration lines are
+	 * written only for statements that complete). Refuse, so that nobody
+	 * believes a logged secret is safe.
+	 */
+	if (log_statement == LOGSTMT_ALL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("log_statement = all has written this call, with the secret, to the server log"),
+				 errhint("Treat the value as exposed: rotate it, then set the new one in a session with "
+						 "log_statement = none (SET log_statement = none as a superuser, or ALTER ROLE ... SET log_statement = none).")));
+	if (log_min_duration_statement == 0 || xact_is_sampled ||
+		(log_min_duration_sample == 0 && log_statement_sample_rate >= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s would write this call, with the secret, to the server log",
+						log_min_duration_statement == 0 ? "log_min_duration_statement = 0"
+						: xact_is_sampled ? "log_transaction_sample_rate (this transaction is sampled)"
+						: "log_min_duration_sample = 0"),
+				 errhint("Set the secret in a session with log_min_duration_statement = -1, log_min_duration_sample = -1 "
+						 "and log_transaction_sample_rate = 0 (SET as a superuser, or ALTER ROLE ... SET).")));
 	connection = PG_GETARG_TEXT_PP(0);
 	name = PG_GETARG_TEXT_PP(1);
 	value = PG_GETARG_TEXT_PP(2);

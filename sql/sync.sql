@@ -14,6 +14,9 @@ CREATE TABLE books (id integer PRIMARY KEY, title text NOT NULL, "Page Count" in
                     isbn text NOT NULL UNIQUE, notes text,
                     title_upper text GENERATED ALWAYS AS (upper(title)) STORED);
 
+-- The publication is created by the first sync that needs it.
+DROP PUBLICATION IF EXISTS syncbridge;
+
 -- Happy path: key from the primary key, every stored column mapped,
 -- SharePoint names encoded, table published.
 SELECT syncbridge.create_sync('books', 'books', 'sp', '{"list": "Books"}', 'both') > 0 AS created;
@@ -103,7 +106,11 @@ ALTER TABLE codes REPLICA IDENTITY USING INDEX codes_code;
 SELECT syncbridge.create_sync('codes', 'codes', 'sp', '{"list": "Codes"}', key_columns => ARRAY['code']) > 0 AS created;
 SELECT "check", ok FROM syncbridge.check() WHERE "check" LIKE 'sync codes:%';
 
--- Partitioned tables are published as their root.
+-- Partitioned tables are published as their root; a publication the DBA
+-- set up otherwise is not changed behind their back.
+ALTER PUBLICATION syncbridge SET (publish_via_partition_root = false);
+SELECT syncbridge.create_sync('measurements', 'measurements', 'sp', '{"list": "Measurements"}');
+ALTER PUBLICATION syncbridge SET (publish_via_partition_root = true);
 SELECT syncbridge.create_sync('measurements', 'measurements', 'sp', '{"list": "Measurements"}') > 0 AS created;
 SELECT key_columns FROM syncbridge.sync WHERE name = 'measurements';
 

@@ -68,6 +68,17 @@ SELECT syncbridge.apply_remote('dba_items', 'update', '{"id": 1}', '{"v": "again
 SELECT * FROM public.dba_items;
 RESET ROLE;
 
+-- Row-level security binds apply_remote as it binds the caller's own DML.
+SET ROLE regress_dba;
+ALTER TABLE public.dba_items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY odd_only ON public.dba_items TO regress_sidecar USING (id % 2 = 1) WITH CHECK (id % 2 = 1);
+RESET ROLE;
+SET ROLE regress_sidecar;
+SELECT syncbridge.apply_remote('dba_items', 'insert', '{"id": 3}', '{"v": "odd"}');
+SELECT syncbridge.apply_remote('dba_items', 'insert', '{"id": 4}', '{"v": "even"}');
+SELECT id FROM public.dba_items ORDER BY id;
+RESET ROLE;
+
 -- Another admin cannot drop a sync of a table it does not own.
 CREATE ROLE regress_other_admin LOGIN IN ROLE syncbridge_admin;
 SET ROLE regress_other_admin;

@@ -20,6 +20,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -676,6 +677,42 @@ GetPlan(SyncDef *def, StatementKind kind, BoundColumn *columns, int ncolumns, in
 	return plan;
 }
 
+/*
+ * Execute a cached plan as the calling role. A refusal for want of
+ * privileges (table grants or row-level security) gets a hint naming the
+ * role and the table: the fix is a GRANT by the table's owner.
+ */
+pg_noinline static int
+ExecutePlan(SyncDef *def, SPIPlanPtr plan, Datum *values, const char *nulls)
+{
+	MemoryContext caller_context = CurrentMemoryContext;
+	int			rc = 0;
+
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller_context);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_INSUFFICIENT_PRIVILEGE || edata->hint != NULL)
+		{
+			FreeErrorData(edata);
+			PG_RE_THROW();
+		}
+		FlushErrorState();
+		edata->hint = psprintf("apply_remote writes as the calling role %s: the owner of %s must grant it "
+							   "SELECT, INSERT, UPDATE and DELETE, and row-level security must allow the row.",
+							   quote_identifier(GetUserNameFromId(GetUserId(), false)), def->relation);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return rc;
+}
+
 /* Called by the catalog trigger: cached definitions are stale. */
 Datum
 syncbridge_definitions_changed(PG_FUNCTION_ARGS)
@@ -779,14 +816,14 @@ syncbridge_apply_remote(PG_FUNCTION_ARGS)
 	if (op == APPLY_DELETE)
 	{
 		plan = GetPlan(def, STATEMENT_DELETE, columns, ncolumns, nkeys);
-		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+		rc = ExecutePlan(def, plan, values, nulls);
 		if (rc != SPI_OK_DELETE)
 			elog(ERROR, "apply_remote delete failed: %s", SPI_result_code_string(rc));
 		result = SPI_processed > 0 ? "deleted" : "absent";
 	}
 	else if (op == APPLY_UPDATE && ncolumns > nkeys &&
-			 (rc = SPI_execute_plan(GetPlan(def, STATEMENT_UPDATE, columns, ncolumns, nkeys),
-									values, nulls, false, 0)) == SPI_OK_UPDATE &&
+			 (rc = ExecutePlan(def, GetPlan(def, STATEMENT_UPDATE, columns, ncolumns, nkeys),
+							   values, nulls)) == SPI_OK_UPDATE &&
 			 SPI_processed > 0)
 		result = "updated";
 	else
@@ -794,7 +831,7 @@ syncbridge_apply_remote(PG_FUNCTION_ARGS)
 		bool		isnull;
 
 		plan = GetPlan(def, STATEMENT_UPSERT, columns, ncolumns, nkeys);
-		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+		rc = ExecutePlan(def, plan, values, nulls);
 		if (rc != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "apply_remote upsert failed: %s", SPI_result_code_string(rc));
 		if (SPI_processed == 0)

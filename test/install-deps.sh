@@ -13,6 +13,9 @@ packages=(
   libcli11-dev libxml2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
   # tests
   libgtest-dev libgmock-dev
+  # decode verification (test/sidecar/verify, test/bench/decode_bench.sh): the
+  # wal2json plugin, python3 for the comparer, clang with libFuzzer, GNU time
+  postgresql-15-wal2json python3 clang libclang-rt-14-dev time
 )
 
 missing=()

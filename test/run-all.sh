@@ -13,7 +13,7 @@ test/build.sh
 
 log="$BUILD_DIR/ctest.log"
 status=0
-pg_virtualenv -t -o wal_level=logical -o max_replication_slots=20 -o max_wal_senders=20 \
+pg_virtualenv -t -o wal_level=logical -o max_replication_slots=20 -o max_wal_senders=20 -o output_plugin_libraries=pgoutput,test_decoding,wal2json \
   bash -c 'ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 2>&1 | tee "$0"; exit "${PIPESTATUS[0]}"' \
   "$log" || status=$?
 

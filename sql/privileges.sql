@@ -46,6 +46,20 @@ SET ROLE regress_sidecar;
 INSERT INTO syncbridge.item_error (sync_id, direction, operation, row_key, message)
 SELECT sync_id, 'pull', 'apply', '{"id": 1}', 'test' FROM syncbridge.sync;
 INSERT INTO syncbridge.run (sync_id, kind, status) SELECT sync_id, 'pull', 'running' FROM syncbridge.sync;
+-- It records what provisioning found and which run a job fired, though
+-- these tables notify through helpers it may not call itself ...
+UPDATE syncbridge.target SET remote_id = 'list-guid', provisioned_at = now();
+RESET ROLE;
+SET ROLE regress_dba;
+SELECT syncbridge.schedule('dba_items', 'pull', '@hourly') > 0 AS scheduled;
+RESET ROLE;
+SET ROLE regress_sidecar;
+UPDATE syncbridge.job SET last_run_id = (SELECT max(run_id) FROM syncbridge.run);
+SELECT remote_id, provisioned_at IS NOT NULL AS provisioned FROM syncbridge.target;
+-- ... but not the definitions.
+UPDATE syncbridge.target SET list = 'Other';
+UPDATE syncbridge.job SET schedule = '* * * * *';
+SELECT syncbridge._notify('{"event": "forged"}');
 SELECT syncbridge.apply_remote('dba_items', 'insert', '{"id": 1}', '{"v": "from remote"}');
 RESET ROLE;
 SET ROLE regress_dba;

@@ -105,8 +105,10 @@ LANGUAGE C;
 
 -- Statement trigger on every definition table: however the catalog changes
 -- (SQL API, hand edit, restore), the sidecar hears of it once per statement.
+-- SECURITY DEFINER: the sidecar's role writes some columns of these tables
+-- (target.remote_id, job.last_run_id) but may not call the helpers itself.
 CREATE FUNCTION syncbridge._catalog_changed() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN

@@ -9,7 +9,7 @@ CREATE ROLE regress_dba LOGIN;
 CREATE ROLE regress_sidecar LOGIN REPLICATION;
 GRANT syncbridge_admin TO regress_dba, regress_sidecar;
 CREATE TABLE public.owned_by_postgres (id integer PRIMARY KEY, v text);
-GRANT CREATE ON SCHEMA public TO regress_dba;
+GRANT CREATE ON SCHEMA public TO regress_dba, regress_outsider;
 SELECT syncbridge.register_sidecar_key('\x8f40c5adb68f25624ae5b214ea767a6ec94d829d3d7b5e1ad1ba6f3e2138285f') IS NOT NULL AS registered;
 
 -- An ungranted role cannot see or call anything.
@@ -17,6 +17,10 @@ SET ROLE regress_outsider;
 SELECT * FROM syncbridge.sync;
 SELECT syncbridge.create_connection('x', 'sharepoint', '{}');
 SELECT * FROM syncbridge.status;
+-- Its own DDL is untouched by the extension's event trigger.
+CREATE TABLE public.outsider_scratch (id integer);
+CREATE INDEX ON public.outsider_scratch (id);
+DROP TABLE public.outsider_scratch;
 RESET ROLE;
 
 -- A granted role declares syncs of its own tables...
@@ -106,7 +110,7 @@ DROP TABLE public.dba_items;
 RESET ROLE;
 DROP FUNCTION public.whoami();
 DROP TABLE public.owned_by_postgres;
-REVOKE CREATE ON SCHEMA public FROM regress_dba;
+REVOKE CREATE ON SCHEMA public FROM regress_dba, regress_outsider;
 DROP ROLE regress_outsider, regress_dba, regress_sidecar, regress_other_admin;
 -- Leave no key for the tests that start without one.
 DELETE FROM syncbridge.sidecar_key;

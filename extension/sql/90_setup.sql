@@ -14,8 +14,10 @@ $$;
 
 -- Dropping a synced table would leave its syncs pointing at nothing, with
 -- the remote side silently out of step: refuse, and say how to do it.
+-- SECURITY DEFINER: it fires for every role's DROP, and roles without
+-- syncbridge_admin may not read the catalog.
 CREATE FUNCTION syncbridge._refuse_synced_drop() RETURNS event_trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

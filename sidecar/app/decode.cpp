@@ -5,11 +5,13 @@
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
+#include <utility>
 
 #include "pgoutput/formatter.hpp"
 #include "pgoutput/render.hpp"
-#include "progress/tracker.hpp"
-#include "stream/replication.hpp"
+#include "spill/spill_buffer.hpp"
+#include "stream/logical_stream.hpp"
 
 namespace syncbridge::app {
 namespace {
@@ -40,113 +42,103 @@ class SignalFd {
   int fd_ = -1;
 };
 
-void Log(const char* level, const std::string& msg) {
-  std::string line = "{\"level\":\"";
-  line += level;
-  line += "\",\"msg\":";
-  pgoutput::AppendJsonString(line, msg);
-  line += "}\n";
-  std::fputs(line.c_str(), stderr);
-}
+class Logger {
+ public:
+  explicit Logger(std::string slot) : slot_(std::move(slot)) {}
+  // One JSON line on stderr with the fixed keys of STYLE.md "Logs and metrics".
+  void operator()(const char* level, const std::string& msg, const stream::LogFields& fields = {}) const {
+    std::string line = "{\"level\":\"";
+    line += level;
+    line += "\",\"slot\":";
+    pgoutput::AppendJsonString(line, slot_);
+    if (fields.lsn) line += ",\"lsn\":\"" + fields.lsn->ToString() + "\"";
+    if (fields.attempt) line += ",\"attempt\":" + std::to_string(fields.attempt);
+    line += ",\"msg\":";
+    pgoutput::AppendJsonString(line, msg);
+    line += "}\n";
+    std::fputs(line.c_str(), stderr);
+  }
+
+ private:
+  std::string slot_;
+};
 
 }  // namespace
 
 int RunDecode(const DecodeOptions& options) {
+  Logger log(options.slot);
   auto start = common::Lsn::Parse(options.start);
   if (!start) {
-    Log("error", "--start must be an LSN like 0/16B3748");
+    log("error", "--start must be an LSN like 0/16B3748");
     return 2;
   }
   SignalFd signals;
-  auto conn = stream::ReplicationStream::Connect(options.conninfo);
-  if (!conn) {
-    Log("error", conn.Err().message);
-    return 1;
-  }
-  auto& rs = conn.Value();
-  if (auto id = rs.IdentifySystem(); !id) {
-    Log("error", id.Err().message);
-    return 1;
-  }
-  if (auto st = rs.Start(options.slot, options.publication, *start); !st) {
-    Log("error", st.Err().message);
+  stream::StreamOptions so;
+  so.conninfo = options.conninfo;
+  so.slot = options.slot;
+  so.publication = options.publication;
+  so.start = *start;
+  so.confirm = options.confirm;
+  so.status_interval = std::chrono::seconds(options.status_interval_s);
+  stream::LogicalStream ls(so, stream::RetryPolicy(options.reconnect_attempts),
+                           stream::BackoffPolicy(std::chrono::milliseconds(options.reconnect_initial_ms),
+                                                 std::chrono::milliseconds(options.reconnect_max_ms)),
+                           [&log](const char* level, const std::string& msg, const stream::LogFields& f) {
+                             log(level, msg, f);
+                           });
+  if (auto st = ls.Open(); !st) {
+    log("error", st.Err().message);
     return 1;
   }
 
-  // Without --confirm the slot never moves: flush is reported as the start position.
-  progress::Tracker tracker(*start);
-  pgoutput::Decoder decoder;
   bool write_failed = false;
+  std::optional<common::Error> commit_error;
   pgoutput::Formatter formatter(
       [&](const std::string& line) {
         if (std::fputs(line.c_str(), stdout) < 0 || std::fputc('\n', stdout) < 0) write_failed = true;
       },
       [&](common::Lsn end) {
-        // A transaction counts as durable only once its lines reached the kernel.
+        // A transaction counts as durable only once its lines reached the kernel
+        // (as pg_recvlogical -f - does); without --confirm the stream still uses
+        // it as the position to resume from after a reconnect.
         if (std::fflush(stdout) != 0) write_failed = true;
-        if (options.confirm && !write_failed && tracker.Begin(end)) tracker.MarkDurable(end);
-      });
-
-  auto interval = std::chrono::seconds(options.status_interval_s);
-  auto last_status = std::chrono::steady_clock::now();
-  common::Lsn written = *start;
-  auto send_status = [&](bool) {
-    common::Lsn flush = options.confirm ? tracker.Flush() : *start;
-    if (flush > written) written = flush;
-    last_status = std::chrono::steady_clock::now();
-    return rs.SendStatus(written, flush);
-  };
+        if (write_failed) return;
+        if (auto st = ls.TransactionEnd(end); !st) commit_error = st.Err();
+        else ls.MarkDurable(end);
+      },
+      spill::MakeSpillFactory({options.spill_bytes, options.spill_dir}), &ls.Types());
 
   int exit_code = 0;
   for (;;) {
     if (signals.Fired()) break;
     if (write_failed) {
-      Log("error", "writing to stdout failed");
+      log("error", "writing to stdout failed");
       exit_code = 1;
       break;
     }
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_status >= interval) {
-      if (auto st = send_status(false); !st) {
-        Log("error", st.Err().message);
-        return 1;
-      }
+    auto ev = ls.Next(signals.Fd());
+    if (!ev) {
+      exit_code = 1;  // not retryable; the stream has logged why
+      break;
     }
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(interval - (now - last_status));
-    if (wait.count() < 0) wait = std::chrono::milliseconds(0);
-    auto frame = rs.Next(wait, signals.Fd());
-    if (!frame) {
-      Log("error", frame.Err().message);
-      return 1;
+    if (ev.Value().kind == stream::StreamEvent::Kind::kReset) {
+      formatter.Reset();
+      continue;
     }
-    auto& f = frame.Value();
-    if (f.kind == stream::Frame::Kind::kEnd) break;
-    if (f.kind == stream::Frame::Kind::kData) {
-      auto msg = decoder.Decode(f.payload, f.wal_start);
-      if (!msg) {
-        Log("error", msg.Err().message);
-        return 1;
+    if (ev.Value().kind != stream::StreamEvent::Kind::kMessage) continue;
+    auto st = formatter.Feed(ev.Value().message, ls.Decoder(), ev.Value().wal_start);
+    if (st && commit_error) st = *std::exchange(commit_error, std::nullopt);
+    if (!st) {
+      if (auto r = ls.Restart(st.Err()); !r) {
+        exit_code = 1;
+        break;
       }
-      if (auto st = formatter.Feed(msg.Value(), decoder, f.wal_start); !st) {
-        Log("error", st.Err().message);
-        return 1;
-      }
-      // Only between transactions is a received position safe to confirm.
-      if (formatter.Idle()) tracker.Received(f.wal_end);
-    } else if (f.kind == stream::Frame::Kind::kKeepalive) {
-      if (formatter.Idle()) tracker.Received(f.wal_end);
-      if (f.reply_requested) {
-        std::fflush(stdout);
-        if (auto st = send_status(false); !st) {
-          Log("error", st.Err().message);
-          return 1;
-        }
-      }
+      formatter.Reset();
     }
   }
   std::fflush(stdout);
-  (void)send_status(false);  // final status update before CopyDone
-  if (auto st = rs.Finish(); !st) Log("warning", st.Err().message);
+  // Final status update, CopyDone, drain.
+  if (auto st = ls.Close(); !st) log("warning", st.Err().message);
   return exit_code;
 }
 

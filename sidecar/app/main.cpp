@@ -1,4 +1,4 @@
-// syncbridged: entry point. Subcommands so far: keygen.
+// syncbridged: entry point. Subcommands: keygen, decode, check.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -51,6 +51,26 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 3600))
       ->envname("SYNCBRIDGE_STATUS_INTERVAL");
+  decode->add_option("--stream-spill-bytes", dec.spill_bytes,
+                     "bytes of pending lines kept in memory per transaction before the rest goes to a temporary file")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 34))
+      ->envname("SYNCBRIDGE_STREAM_SPILL_BYTES");
+  decode->add_option("--spill-dir", dec.spill_dir, "directory for spill files (default $TMPDIR or /tmp)")
+      ->envname("SYNCBRIDGE_SPILL_DIR");
+  decode->add_option("--reconnect-initial-ms", dec.reconnect_initial_ms, "first reconnect delay (then doubled, with jitter)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600000))
+      ->envname("SYNCBRIDGE_RECONNECT_INITIAL_MS");
+  decode->add_option("--reconnect-max-ms", dec.reconnect_max_ms, "longest reconnect delay")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600000))
+      ->envname("SYNCBRIDGE_RECONNECT_MAX_MS");
+  decode->add_option("--reconnect-attempts", dec.reconnect_attempts,
+                     "consecutive failed reconnects before exiting 1 (0 = keep trying)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000))
+      ->envname("SYNCBRIDGE_RECONNECT_ATTEMPTS");
 
   std::string check_conninfo, check_slot, check_pub = "syncbridge";
   auto* check = app.add_subcommand("check", "check wal_level, slot, publication and replication privilege");

@@ -23,6 +23,11 @@ class Decoder {
     return it == relations_.end() ? nullptr : &it->second;
   }
   bool InStream() const { return in_stream_; }
+  // A new connection starts with an empty relation cache and outside any stream block.
+  void Reset() {
+    in_stream_ = false;
+    relations_.clear();
+  }
 
  private:
   bool in_stream_ = false;

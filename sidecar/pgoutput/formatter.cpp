@@ -9,7 +9,7 @@ namespace syncbridge::pgoutput {
 namespace {
 
 // Renders the key/new/old/unchanged_toast part of a change line.
-bool RenderTuple(const Relation& rel, const Tuple& t, bool keys_only, std::string& out,
+bool RenderTuple(const Relation& rel, const TypeRegistry* types, const Tuple& t, bool keys_only, std::string& out,
                  std::vector<std::string>* unchanged) {
   if (t.size() != rel.columns.size()) return false;
   out += '{';
@@ -26,7 +26,7 @@ bool RenderTuple(const Relation& rel, const Tuple& t, bool keys_only, std::strin
     AppendJsonString(out, col.name);
     out += ':';
     if (t[i].kind == Column::Kind::kNull) out += "null";
-    else if (t[i].kind == Column::Kind::kText) out += RenderValue(col.type_oid, t[i].data);
+    else if (t[i].kind == Column::Kind::kText) out += RenderValue(types ? types->RenderOid(col.type_oid) : col.type_oid, t[i].data);
     else AppendJsonString(out, t[i].data);  // binary mode is never requested
   }
   out += '}';
@@ -63,61 +63,85 @@ std::string FormatPgTimestamp(std::int64_t us_since_2000) {
   return buf;
 }
 
-Formatter::Txn& Formatter::TxnFor(Xid xid) {
+void Formatter::Reset() {
+  in_txn_ = false;
+  in_stream_ = false;
+  current_ = Txn{};
+  streamed_.clear();
+}
+
+common::Status Formatter::AddChange(Xid sub, Lsn lsn, const std::string& body) {
+  Txn* txn = nullptr;
   if (in_stream_) {
-    auto& t = streamed_[stream_xid_.value];
-    t.xid = stream_xid_;
-    return t;
+    auto it = streamed_.find(stream_xid_.value);
+    if (it == streamed_.end()) it = streamed_.emplace(stream_xid_.value, NewTxn(stream_xid_)).first;
+    txn = &it->second;
+  } else if (in_txn_) {
+    txn = &current_;
+  } else {
+    return common::ProtocolError("change outside a transaction at " + lsn.ToString());
   }
-  (void)xid;
-  return current_;
+  std::string record(8, '\0');
+  std::uint64_t v = lsn.Value();
+  for (int i = 7; i >= 0; --i, v >>= 8) record[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+  record += body;
+  return txn->changes->Append(sub.value, record);
 }
 
-common::Status Formatter::AddChange(Xid top, Xid sub, Lsn lsn, const std::string& body) {
-  if (!in_stream_ && !in_txn_) return common::ProtocolError("change outside a transaction at " + lsn.ToString());
-  TxnFor(top).lines.push_back({sub, lsn, body});
-  return {};
-}
-
-void Formatter::Flush(Txn& txn, Lsn end_lsn, std::int64_t commit_time_us) {
-  std::string commit_time = FormatPgTimestamp(commit_time_us);
-  for (const auto& p : txn.lines) {
-    std::string line = "{\"lsn\":\"" + p.lsn.ToString() + "\",\"end_lsn\":\"" + end_lsn.ToString() +
-                       "\",\"xid\":" + std::to_string(txn.xid.value) + ",\"commit_time\":\"" + commit_time +
-                       "\",\"origin\":" + txn.origin_json + p.tail + "}";
-    emit_(line);
+common::Status Formatter::Flush(Txn& txn, Lsn end_lsn, std::int64_t commit_time_us) {
+  // Everything but the change LSN and the tail is the same for every line.
+  std::string middle = "\",\"end_lsn\":\"" + end_lsn.ToString() + "\",\"xid\":" + std::to_string(txn.xid.value) +
+                       ",\"commit_time\":\"" + FormatPgTimestamp(commit_time_us) + "\",\"origin\":" + txn.origin_json;
+  std::string line;
+  if (txn.changes) {
+    auto st = txn.changes->ForEach([&](std::string_view rec) -> common::Status {
+      if (rec.size() < 8) return common::PermanentError("short pending change record");
+      std::uint64_t v = 0;
+      for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(rec[static_cast<std::size_t>(i)]);
+      line.assign("{\"lsn\":\"");
+      line += Lsn(v).ToString();
+      line += middle;
+      line += rec.substr(8);
+      line += '}';
+      emit_(line);
+      return {};
+    });
+    if (!st) return st;
   }
   commit_(end_lsn);
+  return {};
 }
 
 common::Status Formatter::Feed(const Decoded& msg, const Decoder& decoder, Lsn wal_start) {
   auto rel_of = [&](RelId id) { return decoder.FindRelation(id); };
-  auto sub_of = [&](const std::optional<Xid>& x) { return x ? *x : current_.xid; };
+  auto sub_of = [&](const std::optional<Xid>& x) { return x ? *x : in_stream_ ? stream_xid_ : current_.xid; };
   auto bad = [&](const char* why) { return common::ProtocolError(std::string(why) + " at " + wal_start.ToString()); };
 
   if (auto* b = std::get_if<Begin>(&msg)) {
     if (in_txn_) return bad("begin inside a transaction");
     in_txn_ = true;
-    current_ = Txn{b->xid, "null", {}};
+    current_ = NewTxn(b->xid);
   } else if (auto* c = std::get_if<Commit>(&msg)) {
     if (!in_txn_) return bad("commit without begin");
-    Flush(current_, c->end_lsn, c->commit_time_us);
+    auto st = Flush(current_, c->end_lsn, c->commit_time_us);
     in_txn_ = false;
     current_ = Txn{};
+    return st;
   } else if (auto* o = std::get_if<Origin>(&msg)) {
     std::string j;
     AppendJsonString(j, o->name);
     if (in_txn_) current_.origin_json = j;
   } else if (auto* s = std::get_if<StreamStart>(&msg)) {
+    if (in_txn_) return bad("stream start inside a transaction");
     in_stream_ = true;
     stream_xid_ = s->xid;
   } else if (std::get_if<StreamStop>(&msg)) {
     in_stream_ = false;
   } else if (auto* sc = std::get_if<StreamCommit>(&msg)) {
     auto it = streamed_.find(sc->xid.value);
-    Txn txn = it == streamed_.end() ? Txn{sc->xid, "null", {}} : std::move(it->second);
+    Txn txn = it == streamed_.end() ? Txn{sc->xid, "null", nullptr} : std::move(it->second);
     if (it != streamed_.end()) streamed_.erase(it);
-    Flush(txn, sc->end_lsn, sc->commit_time_us);
+    return Flush(txn, sc->end_lsn, sc->commit_time_us);
   } else if (auto* sa = std::get_if<StreamAbort>(&msg)) {
     auto it = streamed_.find(sa->xid.value);
     if (it != streamed_.end()) {
@@ -125,7 +149,7 @@ common::Status Formatter::Feed(const Decoded& msg, const Decoder& decoder, Lsn w
         streamed_.erase(it);
       } else {
         // A rolled-back subtransaction: drop exactly its changes.
-        std::erase_if(it->second.lines, [&](const Pending& p) { return p.subxid == sa->subxid; });
+        it->second.changes->Discard(sa->subxid.value);
       }
     }
   } else if (auto* i = std::get_if<Insert>(&msg)) {
@@ -133,23 +157,23 @@ common::Status Formatter::Feed(const Decoded& msg, const Decoder& decoder, Lsn w
     if (!rel) return bad("insert for unknown relation");
     std::string body = Head(*rel, "insert") + ",\"key\":";
     std::vector<std::string> unchanged;
-    if (!RenderTuple(*rel, i->new_tuple, true, body, nullptr)) return bad("tuple width differs from relation");
+    if (!RenderTuple(*rel, types_, i->new_tuple, true, body, nullptr)) return bad("tuple width differs from relation");
     body += ",\"new\":";
-    RenderTuple(*rel, i->new_tuple, false, body, &unchanged);
+    RenderTuple(*rel, types_, i->new_tuple, false, body, &unchanged);
     body += ",\"old\":null,\"unchanged_toast\":[]";
-    return AddChange(stream_xid_, sub_of(i->xid), wal_start, body);
+    return AddChange(sub_of(i->xid), wal_start, body);
   } else if (auto* u = std::get_if<Update>(&msg)) {
     const Relation* rel = rel_of(u->rel);
     if (!rel) return bad("update for unknown relation");
     std::string body = Head(*rel, "update") + ",\"key\":";
     // The key is the old key when the server sent one (key changed), else the new row's key columns.
     const Tuple& key_src = u->old_kind ? u->old_tuple : u->new_tuple;
-    if (!RenderTuple(*rel, key_src, true, body, nullptr)) return bad("tuple width differs from relation");
+    if (!RenderTuple(*rel, types_, key_src, true, body, nullptr)) return bad("tuple width differs from relation");
     std::vector<std::string> unchanged;
     body += ",\"new\":";
-    if (!RenderTuple(*rel, u->new_tuple, false, body, &unchanged)) return bad("tuple width differs from relation");
+    if (!RenderTuple(*rel, types_, u->new_tuple, false, body, &unchanged)) return bad("tuple width differs from relation");
     body += ",\"old\":";
-    if (u->old_kind) RenderTuple(*rel, u->old_tuple, u->old_kind == 'K', body, nullptr);
+    if (u->old_kind) RenderTuple(*rel, types_, u->old_tuple, u->old_kind == 'K', body, nullptr);
     else body += "null";
     body += ",\"unchanged_toast\":[";
     for (std::size_t k = 0; k < unchanged.size(); ++k) {
@@ -157,23 +181,23 @@ common::Status Formatter::Feed(const Decoded& msg, const Decoder& decoder, Lsn w
       AppendJsonString(body, unchanged[k]);
     }
     body += ']';
-    return AddChange(stream_xid_, sub_of(u->xid), wal_start, body);
+    return AddChange(sub_of(u->xid), wal_start, body);
   } else if (auto* d = std::get_if<Delete>(&msg)) {
     const Relation* rel = rel_of(d->rel);
     if (!rel) return bad("delete for unknown relation");
     std::string body = Head(*rel, "delete") + ",\"key\":";
-    if (!RenderTuple(*rel, d->old_tuple, true, body, nullptr)) return bad("tuple width differs from relation");
+    if (!RenderTuple(*rel, types_, d->old_tuple, true, body, nullptr)) return bad("tuple width differs from relation");
     body += ",\"old\":";
-    if (d->old_kind == 'O') RenderTuple(*rel, d->old_tuple, false, body, nullptr);
+    if (d->old_kind == 'O') RenderTuple(*rel, types_, d->old_tuple, false, body, nullptr);
     else body += "null";
     body += ",\"unchanged_toast\":[]";
-    return AddChange(stream_xid_, sub_of(d->xid), wal_start, body);
+    return AddChange(sub_of(d->xid), wal_start, body);
   } else if (auto* t = std::get_if<Truncate>(&msg)) {
     for (auto id : t->rels) {
       const Relation* rel = rel_of(id);
       if (!rel) return bad("truncate of unknown relation");
       std::string body = Head(*rel, "truncate") + ",\"key\":{},\"old\":null,\"unchanged_toast\":[]";
-      auto st = AddChange(stream_xid_, sub_of(t->xid), wal_start, body);
+      auto st = AddChange(sub_of(t->xid), wal_start, body);
       if (!st) return st;
     }
   }

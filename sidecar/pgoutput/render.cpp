@@ -191,6 +191,12 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+std::uint32_t BuiltinArrayOf(std::uint32_t elem_oid) {
+  for (const auto& t : kTypes)
+    if (t.oid == elem_oid) return t.array_oid;
+  return 0;
+}
+
 std::string RenderValue(std::uint32_t type_oid, std::string_view text) {
   std::string out;
   if (auto k = ScalarKind(type_oid)) {

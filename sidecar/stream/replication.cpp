@@ -42,7 +42,7 @@ common::Result<ReplicationStream> ReplicationStream::Connect(const std::string& 
 common::Result<Lsn> ReplicationStream::IdentifySystem() {
   ResultPtr r(PQexec(conn_.get(), "IDENTIFY_SYSTEM"));
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1 || PQnfields(r.get()) < 3)
-    return common::ProtocolError(std::string("IDENTIFY_SYSTEM: ") + PQerrorMessage(conn_.get()));
+    return common::TransientError(std::string("IDENTIFY_SYSTEM: ") + PQerrorMessage(conn_.get()));
   auto lsn = Lsn::Parse(PQgetvalue(r.get(), 0, 2));
   if (!lsn) return common::ProtocolError("IDENTIFY_SYSTEM: bad xlogpos");
   return *lsn;
@@ -63,8 +63,18 @@ common::Status ReplicationStream::StartWith(const std::string& slot, const std::
   PQfreemem(slot_q);
   PQfreemem(pub_q);
   ResultPtr r(PQexec(conn_.get(), cmd.c_str()));
-  if (PQresultStatus(r.get()) != PGRES_COPY_BOTH)
-    return common::PermanentError(std::string("START_REPLICATION: ") + PQerrorMessage(conn_.get()));
+  if (PQresultStatus(r.get()) != PGRES_COPY_BOTH) {
+    std::string msg = std::string("START_REPLICATION: ") + PQerrorMessage(conn_.get());
+    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    std::string_view code = state ? state : "";
+    // A slot still held by a walsender that is going away (55006), a lost
+    // connection (08xxx, or no SQLSTATE at all), a server shutting down or out
+    // of resources (57xxx, 53xxx): worth another attempt. A missing slot or
+    // publication, or a bad option, is not.
+    bool transient = PQstatus(conn_.get()) != CONNECTION_OK || code.empty() || code == "55006" ||
+                     code.starts_with("08") || code.starts_with("57") || code.starts_with("53");
+    return transient ? common::TransientError(std::move(msg)) : common::PermanentError(std::move(msg));
+  }
   proto_version_ = proto;
   return {};
 }

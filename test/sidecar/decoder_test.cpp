@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -197,17 +198,20 @@ TEST(DecoderStrict, BadFlagsAndTrailingBytes) {
 }  // namespace syncbridge::pgoutput
 
 #include "pgoutput/formatter.hpp"
+#include "spill/spill_buffer.hpp"
 
 namespace syncbridge::pgoutput {
 namespace {
 
-std::vector<std::string> FormatGolden(const std::string& name, std::vector<Lsn>* commits = nullptr) {
+std::vector<std::string> FormatGolden(const std::string& name, std::vector<Lsn>* commits = nullptr,
+                                      spill::SpillOptions spill_options = {}) {
   Decoder d;
   std::vector<std::string> lines;
   Formatter f([&](const std::string& l) { lines.push_back(l); },
               [&](Lsn end) {
                 if (commits) commits->push_back(end);
-              });
+              },
+              spill::MakeSpillFactory(spill_options));
   for (const auto& fr : LoadGolden(name)) {
     auto r = d.Decode(fr.bytes, fr.lsn);
     EXPECT_TRUE(r);
@@ -249,6 +253,50 @@ TEST(FormatterGolden, StreamedCommitAndAbort) {
   EXPECT_EQ(commits.size(), 1u);
 }
 
+TEST(FormatterGolden, SpilledTransactionsGiveTheSameLines) {
+  // A 64-byte memory limit sends nearly every pending line through the spill
+  // file, including the rolled-back savepoint's, which must still vanish.
+  std::vector<Lsn> commits_mem, commits_spill;
+  auto in_memory = FormatGolden("streamed", &commits_mem, {std::size_t{1} << 30, ""});
+  auto spilled = FormatGolden("streamed", &commits_spill, {64, ""});
+  EXPECT_EQ(spilled, in_memory);
+  EXPECT_EQ(commits_spill, commits_mem);
+  for (const char* name : {"basic", "schema"}) EXPECT_EQ(FormatGolden(name, nullptr, {64, ""}), FormatGolden(name));
+  // Rows 1..1000 and 3001..3500 of golden_big in commit order; 1001..2000 (the
+  // rolled-back savepoint) and 5001..6000 (the aborted transaction) never appear.
+  ASSERT_EQ(spilled.size(), 1500u);
+  EXPECT_NE(spilled[0].find("\"key\":{\"id\":1}"), std::string::npos) << spilled[0];
+  EXPECT_NE(spilled[999].find("\"key\":{\"id\":1000}"), std::string::npos);
+  EXPECT_NE(spilled[1000].find("\"key\":{\"id\":3001}"), std::string::npos);
+  EXPECT_NE(spilled[1499].find("\"key\":{\"id\":3500}"), std::string::npos);
+}
+
+TEST(FormatterGolden, ResetDropsOpenTransactions) {
+  // Feed the streamed capture up to its Stream Commit, reset (a reconnect),
+  // then only a fresh Stream Commit: no line of the earlier blocks may appear.
+  Decoder d;
+  std::vector<std::string> lines;
+  Formatter f([&](const std::string& l) { lines.push_back(l); }, [](Lsn) {}, spill::MakeSpillFactory({64, ""}));
+  auto frames = LoadGolden("streamed");
+  std::optional<StreamCommit> commit;
+  for (const auto& fr : frames) {
+    auto r = d.Decode(fr.bytes, fr.lsn);
+    ASSERT_TRUE(r);
+    if (auto* c = std::get_if<StreamCommit>(&r.Value())) {
+      commit = *c;
+      break;
+    }
+    ASSERT_TRUE(f.Feed(r.Value(), d, fr.lsn));
+  }
+  ASSERT_TRUE(commit);
+  EXPECT_FALSE(f.Idle());
+  f.Reset();
+  d.Reset();
+  EXPECT_TRUE(f.Idle());
+  ASSERT_TRUE(f.Feed(*commit, d, Lsn()));
+  EXPECT_TRUE(lines.empty());
+}
+
 }  // namespace
 }  // namespace syncbridge::pgoutput
 
@@ -269,7 +317,7 @@ TEST(DecoderStrict, MutatedGoldenFramesNeverCrash) {
         for (int k = 0; k < flips && !bytes.empty(); ++k)
           bytes[rng() % bytes.size()] = static_cast<std::uint8_t>(rng());
         Decoder d;
-        Formatter fmt([](const std::string&) {}, [](Lsn) {});
+        Formatter fmt([](const std::string&) {}, [](Lsn) {}, spill::MakeSpillFactory({}));
         auto r = d.Decode(bytes, f.lsn);
         if (r) (void)fmt.Feed(r.Value(), d, f.lsn);
         else EXPECT_EQ(r.Err().kind, common::ErrorKind::kProtocol);

@@ -36,6 +36,11 @@ SELECT syncbridge.create_sync('stolen', 'public.owned_by_postgres', 'sp', '{"lis
 INSERT INTO syncbridge.sync (name, source, connection_id, key_columns) VALUES ('x', 'public.dba_items', 1, '{id}');
 UPDATE syncbridge.field_map SET direction = 'push_only';
 DELETE FROM syncbridge.secret;
+-- Health and status are readable.
+SELECT sync, state, pending FROM syncbridge.status;
+SELECT count(*) > 0 AS checks FROM syncbridge.check();
+SELECT (SELECT count(*) FROM syncbridge.runs) + (SELECT count(*) FROM syncbridge.errors)
+     + (SELECT count(*) FROM syncbridge.conflicts) + (SELECT count(*) FROM syncbridge.schedules) AS rows;
 -- The catalog is readable; a secret set by this role shows only sealed bytes.
 SELECT name, direction FROM syncbridge.sync;
 SELECT syncbridge.set_secret('sp', 'client_secret', 'dba-plaintext-secret');

@@ -133,6 +133,13 @@ SELECT syncbridge.apply_remote('odd', 'insert', jsonb_build_object('Key Part', '
   FROM generate_series(1, 500) i GROUP BY 1;
 SELECT count(*), sum(qty) FROM "Odd ""Table""" WHERE "Key Part" LIKE 'k%';
 
+-- A pulled row that breaks a table constraint is refused with a hint.
+ALTER TABLE "Odd ""Table""" ADD CONSTRAINT big_not_negative CHECK (big >= 0);
+SELECT syncbridge.apply_remote('odd', 'update', '{"Key Part": "bare", "region": "US"}', '{"big": -1}');
+ALTER TABLE "Odd ""Table""" ADD COLUMN "Must Have" text NOT NULL DEFAULT 'set';
+SELECT syncbridge.map_field('odd', 'Must Have', 'MustHave');
+SELECT syncbridge.apply_remote('odd', 'update', '{"Key Part": "bare", "region": "US"}', '{"Must Have": null}');
+
 -- A push-only sync takes no pulled data.
 SELECT syncbridge.alter_sync('odd', direction => 'push');
 SELECT syncbridge.apply_remote('odd', 'update', '{"Key Part": "bare", "region": "US"}', '{"qty": 1}');

@@ -680,7 +680,9 @@ GetPlan(SyncDef *def, StatementKind kind, BoundColumn *columns, int ncolumns, in
 /*
  * Execute a cached plan as the calling role. A refusal for want of
  * privileges (table grants or row-level security) gets a hint naming the
- * role and the table: the fix is a GRANT by the table's owner.
+ * role and the table: the fix is a GRANT by the table's owner. A row that
+ * breaks one of the table's constraints gets a hint that the fix lies on
+ * the remote side.
  */
 pg_noinline static int
 ExecutePlan(SyncDef *def, SPIPlanPtr plan, Datum *values, const char *nulls)
@@ -698,15 +700,21 @@ ExecutePlan(SyncDef *def, SPIPlanPtr plan, Datum *values, const char *nulls)
 
 		MemoryContextSwitchTo(caller_context);
 		edata = CopyErrorData();
-		if (edata->sqlerrcode != ERRCODE_INSUFFICIENT_PRIVILEGE || edata->hint != NULL)
+		if (edata->hint != NULL ||
+			(edata->sqlerrcode != ERRCODE_INSUFFICIENT_PRIVILEGE &&
+			 ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION))
 		{
 			FreeErrorData(edata);
 			PG_RE_THROW();
 		}
 		FlushErrorState();
-		edata->hint = psprintf("apply_remote writes as the calling role %s: the owner of %s must grant it "
-							   "SELECT, INSERT, UPDATE and DELETE, and row-level security must allow the row.",
-							   quote_identifier(GetUserNameFromId(GetUserId(), false)), def->relation);
+		if (edata->sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE)
+			edata->hint = psprintf("apply_remote writes as the calling role %s: the owner of %s must grant it "
+								   "SELECT, INSERT, UPDATE and DELETE, and row-level security must allow the row.",
+								   quote_identifier(GetUserNameFromId(GetUserId(), false)), def->relation);
+		else
+			edata->hint = psprintf("The pulled row breaks a constraint of %s; correct it on the remote side, "
+								   "or change the constraint or the field's mapping.", def->relation);
 		ReThrowError(edata);
 	}
 	PG_END_TRY();

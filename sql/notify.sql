@@ -92,6 +92,19 @@ SELECT * FROM pg_temp.heard();
 SELECT substring(data FROM 'content:(.*)$')::jsonb AS message
   FROM pg_logical_slot_get_changes('regress_notify', NULL, NULL, 'include-xids', '0')
  WHERE data LIKE 'message: transactional: 1 prefix: syncbridge,%';
+-- Within a transaction the message sits between the data changes around it,
+-- so a streaming sidecar applies a definition change exactly where it was made.
+BEGIN;
+INSERT INTO notes VALUES (1, 'before');
+SELECT syncbridge.unmap_field('notes', 'body');
+INSERT INTO notes VALUES (2, 'after');
+COMMIT;
+SELECT regexp_replace(data, 'content:.*"table": "([a-z_]+)".*$', 'content about \1') AS change
+  FROM pg_logical_slot_get_changes('regress_notify', NULL, NULL, 'include-xids', '0')
+ WHERE data NOT LIKE 'table syncbridge.%';  -- the catalog is not published
+SELECT * FROM pg_temp.heard();
+DELETE FROM notes;
+
 SELECT 'dropped' FROM pg_drop_replication_slot('regress_notify');
 
 SELECT syncbridge.drop_sync('notes');

@@ -122,6 +122,15 @@ SELECT source, key_columns FROM syncbridge.sync WHERE name = 'order_lines';
 SELECT column_name, remote_field FROM syncbridge.field_map JOIN syncbridge.sync USING (sync_id)
  WHERE name = 'order_lines' ORDER BY column_name;
 SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'syncbridge' ORDER BY 1, 2;
+-- Default mapping follows map_field's rules: SharePoint's read-only system
+-- fields are only pulled, the reserved key field is left unmapped.
+CREATE TABLE mirrored ("ID" integer PRIMARY KEY, "Title" text, "Modified" timestamptz, "SyncBridgeKey" text);
+SELECT syncbridge.create_sync('mirrored', 'mirrored', 'sp', '{"list": "Mirrored"}', 'both') > 0 AS created;
+SELECT column_name, remote_field, f.direction FROM syncbridge.field_map f JOIN syncbridge.sync USING (sync_id)
+ WHERE name = 'mirrored' ORDER BY column_name;
+SELECT syncbridge.drop_sync('mirrored');
+DROP TABLE mirrored;
+
 -- Odd column names in maps and shard rules.
 SELECT syncbridge.map_field('order_lines', 'naïve col', 'Naive "quoted" field', 'pull_only');
 SELECT syncbridge.add_shard_rule('order_lines', 1, '{"and": [{"col": "Qty", "op": ">=", "value": 10},

@@ -256,12 +256,28 @@ BEGIN
 
     PERFORM syncbridge._target_for(s, c.kind, syncbridge._normalize_target(c, source, keys, target), true);
 
+    -- Every stored column, by the same rules as map_field: a column whose
+    -- name is a read-only system field is only read; one named like the
+    -- reserved key field is left for the DBA to map under another name.
     INSERT INTO syncbridge.field_map (sync_id, column_name, remote_field, direction)
-    SELECT s.sync_id, x.column_name,
-           CASE c.kind WHEN 'sharepoint' THEN syncbridge.sharepoint_internal_name(x.column_name)
-                       ELSE x.column_name END,
-           'both'
-      FROM syncbridge._columns(source) x WHERE NOT x.generated;
+    SELECT s.sync_id, m.column_name, m.remote_field,
+           CASE WHEN syncbridge._is_system_field(c.kind, m.remote_field) THEN 'pull_only' ELSE 'both' END
+      FROM (SELECT x.column_name,
+                   CASE c.kind WHEN 'sharepoint' THEN syncbridge.sharepoint_internal_name(x.column_name)
+                               ELSE x.column_name END AS remote_field
+              FROM syncbridge._columns(source) x WHERE NOT x.generated) m
+     WHERE m.remote_field <> 'SyncBridgeKey';
+    FOR col IN SELECT f.column_name, f.remote_field, f.direction FROM syncbridge.field_map f
+                WHERE f.sync_id = s.sync_id AND f.direction = 'pull_only' ORDER BY f.column_name LOOP
+        RAISE NOTICE 'column "%" maps to the read-only % field "%" and is only pulled', col.column_name, c.kind, col.remote_field
+            USING HINT = format('To push it, map it to another field: syncbridge.map_field(%L, %L, ''<field>'').', s.name, col.column_name);
+    END LOOP;
+    FOR col IN SELECT x.column_name FROM syncbridge._columns(source) x
+                WHERE NOT x.generated AND NOT EXISTS (SELECT FROM syncbridge.field_map f
+                                                       WHERE f.sync_id = s.sync_id AND f.column_name = x.column_name) LOOP
+        RAISE NOTICE 'column "%" is not mapped: its name is the reserved remote field SyncBridgeKey', col.column_name
+            USING HINT = format('Map it under another name: syncbridge.map_field(%L, %L, ''<field>'').', s.name, col.column_name);
+    END LOOP;
 
     -- The publication is created on first use, never by CREATE EXTENSION, so
     -- that a DBA may create it beforehand with options of their own.

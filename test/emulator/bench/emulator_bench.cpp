@@ -14,6 +14,8 @@
 #include <atomic>
 #include <iostream>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "dispatcher.hpp"
 #include "http_server.hpp"
@@ -99,6 +101,72 @@ class Worker : public std::enable_shared_from_this<Worker> {
   http::response<http::string_body> response_;
 };
 
+// The baseline: a bare Beast server on the same number of threads that
+// answers every request with a fixed JSON body of the same size as the
+// emulator's answer, without routing, authentication, accounting or state.
+// The ratio emulator/baseline is what the emulator's own work costs.
+class BaselineServer {
+ public:
+  BaselineServer(int threads, std::string body) : io_(threads), acceptor_(io_), body_(std::move(body)) {
+    tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+    Accept();
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  ~BaselineServer() {
+    io_.stop();
+    for (auto& thread : threads_) thread.join();
+  }
+  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  class Session : public std::enable_shared_from_this<Session> {
+   public:
+    Session(tcp::socket socket, const std::string& body) : stream_(std::move(socket)), body_(body) {}
+    void Read() {
+      request_ = {};
+      http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (!ec) self->Write();
+      });
+    }
+
+   private:
+    void Write() {
+      response_ = {http::status::ok, 11};
+      response_.set(http::field::server, "baseline");
+      response_.set(http::field::content_type, "application/json");
+      response_.body() = body_;
+      response_.keep_alive(request_.keep_alive());
+      response_.prepare_payload();
+      http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (!ec) self->Read();
+      });
+    }
+    beast::tcp_stream stream_;
+    const std::string& body_;
+    beast::flat_buffer buffer_;
+    http::request<http::string_body> request_;
+    http::response<http::string_body> response_;
+  };
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), body_)->Read();
+      Accept();
+    });
+  }
+
+  net::io_context io_;
+  tcp::acceptor acceptor_;
+  std::string body_;
+  std::vector<std::thread> threads_;
+};
+
 // Runs `connections` workers; returns completed 200s and elapsed seconds.
 std::pair<int64_t, double> Run(const Target& target, const std::string& path, const std::string& authorization,
                                int connections, double seconds, int max_requests) {
@@ -162,9 +230,22 @@ int main(int argc, char** argv) {
   Call(target, http::verb::put, "/_emulator/faults", R"({"latency_ms":0,"jitter_ms":0,"rates":{}})", json);
   Call(target, http::verb::put, "/_emulator/limits", R"({"ru_per_minute":0})", json);
 
+  // The baseline answers with a body as large as the emulator's answer.
+  std::string sample = Call(target, http::verb::get, path, "", "", authorization).body();
+  double baseline_rate = 0;
+  {
+    BaselineServer baseline(server_threads, sample);
+    Target baseline_target{"127.0.0.1", std::to_string(baseline.port())};
+    auto [baseline_done, baseline_elapsed] = Run(baseline_target, path, authorization, connections, seconds, 0);
+    baseline_rate = static_cast<double>(baseline_done) / baseline_elapsed;
+  }
   auto [done, elapsed] = Run(target, path, authorization, connections, seconds, 0);
+  double rate = static_cast<double>(done) / elapsed;
   std::cout << "throughput: " << done << " requests in " << elapsed << " s over " << connections
-            << " connections = " << static_cast<int64_t>(static_cast<double>(done) / elapsed) << " requests/s\n";
+            << " connections = " << static_cast<int64_t>(rate) << " requests/s\n";
+  std::cout << "baseline (bare Beast, " << server_threads << " threads, fixed " << sample.size()
+            << "-byte answer): " << static_cast<int64_t>(baseline_rate) << " requests/s; emulator/baseline = "
+            << static_cast<double>(static_cast<int64_t>(rate / baseline_rate * 100)) / 100 << "\n";
 
   Call(target, http::verb::put, "/_emulator/faults",
        nlohmann::json{{"latency_ms", latency_ms}, {"jitter_ms", 0}}.dump(), json);

@@ -67,18 +67,20 @@ HttpResponse PagedResponse(const RequestContext& context, const std::string& api
 
 // ---- spaces -------------------------------------------------------------
 
+// Optional members (description, icon) come only when asked for with
+// description-format / include-icon, which the emulator does not serve, so
+// they are left out rather than sent as null (the spec does not allow null).
 nlohmann::json SpaceJson(const ConfluenceSpace& space) {
-  return {{"id", space.id},
-          {"key", space.key},
-          {"name", space.name},
-          {"type", "global"},
-          {"status", "current"},
-          {"authorId", ""},
-          {"createdAt", FormatIsoMillis(space.created)},
-          {"homepageId", nullptr},
-          {"description", nullptr},
-          {"icon", nullptr},
-          {"_links", {{"webui", "/spaces/" + space.key}}}};
+  nlohmann::json json = {{"id", space.id},
+                         {"key", space.key},
+                         {"name", space.name},
+                         {"type", "global"},
+                         {"status", "current"},
+                         {"authorId", ""},
+                         {"createdAt", FormatIsoMillis(space.created)},
+                         {"_links", {{"webui", "/spaces/" + space.key}}}};
+  if (!space.homepage_id.empty()) json["homepageId"] = space.homepage_id;
+  return json;
 }
 
 HttpResponse ListSpaces(RequestContext& context) {
@@ -117,7 +119,9 @@ HttpResponse ListSpaces(RequestContext& context) {
 HttpResponse GetSpace(RequestContext& context) {
   auto* space = FindSpaceById(context.state.world, context.Param("id"));
   if (!space) return NotFound();
-  return JsonResponse(200, SpaceJson(*space));
+  nlohmann::json json = SpaceJson(*space);
+  json["_links"]["base"] = context.api_base;  // single entities carry the base too
+  return JsonResponse(200, json);
 }
 
 // ---- pages --------------------------------------------------------------
@@ -125,12 +129,11 @@ HttpResponse GetSpace(RequestContext& context) {
 nlohmann::json PageJson(const RequestContext& context, const ConfluencePage& page, bool with_body) {
   nlohmann::json body = nlohmann::json::object();
   if (with_body) body["storage"] = {{"representation", "storage"}, {"value", page.body_storage}};
-  return {{"id", page.id},
+  nlohmann::json json = {
+          {"id", page.id},
           {"status", page.status},
           {"title", page.title},
           {"spaceId", page.space_id},
-          {"parentId", page.parent_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(page.parent_id)},
-          {"parentType", page.parent_id.empty() ? nlohmann::json(nullptr) : nlohmann::json("page")},
           {"position", nullptr},
           {"authorId", page.author_id},
           {"ownerId", page.owner_id},
@@ -147,6 +150,20 @@ nlohmann::json PageJson(const RequestContext& context, const ConfluencePage& pag
            {{"webui", PageWebUi(context.state.world, page)},
             {"editui", "/pages/resumedraft.action?draftId=" + page.id},
             {"tinyui", "/x/" + page.id}}}};
+  // A page at the root of its space (the home page) has no parent; the
+  // members are then left out (the spec types them as non-null strings).
+  if (!page.parent_id.empty()) {
+    json["parentId"] = page.parent_id;
+    json["parentType"] = "page";
+  }
+  return json;
+}
+
+// A single page as GET/POST/PUT answer it: with `_links.base`.
+HttpResponse SinglePage(const RequestContext& context, const ConfluencePage& page, bool with_body) {
+  nlohmann::json json = PageJson(context, page, with_body);
+  json["_links"]["base"] = context.api_base;
+  return JsonResponse(200, json);
 }
 
 bool WantsStorageBody(const RequestContext& context) { return context.Query("body-format").value_or("") == "storage"; }
@@ -165,7 +182,16 @@ std::optional<HttpResponse> ReadStorageBody(const nlohmann::json& request, std::
     storage->clear();
     return std::nullopt;
   }
-  const auto& body = request["body"];
+  // Two spellings are accepted, like the service: {"representation","value"}
+  // and the nested {"storage":{"representation","value"}}.
+  const auto* body_pointer = &request["body"];
+  if (body_pointer->is_object() && !body_pointer->contains("value")) {
+    for (const char* other : {"atlas_doc_format", "wiki"})
+      if (body_pointer->contains(other))
+        return BadRequest(std::string("This emulator accepts only the storage representation, not '") + other + "'");
+    if (body_pointer->contains("storage")) body_pointer = &(*body_pointer)["storage"];
+  }
+  const auto& body = *body_pointer;
   if (!body.is_object() || !body.contains("value") || !body["value"].is_string())
     return BadRequest("body must be {\"representation\":\"storage\",\"value\":\"…\"}");
   std::string representation = body.value("representation", "storage");
@@ -194,7 +220,10 @@ HttpResponse CreatePage(RequestContext& context) {
   if (Trim(title).empty()) return BadRequest("A page title is required");
   if (TitleTaken(world, space_id, title, ""))
     return BadRequest("A page with this title already exists: A page already exists with the same TITLE in this space");
+  // Without a parentId a page goes under the space's home page.
   std::string parent_id;
+  if (auto* home = FindPage(world, FindSpaceById(world, space_id)->homepage_id); home && home->status == "current")
+    parent_id = home->id;
   if (request->contains("parentId") && !(*request)["parentId"].is_null()) {
     parent_id = (*request)["parentId"].is_string() ? (*request)["parentId"].get<std::string>() : (*request)["parentId"].dump();
     auto* parent = FindPage(world, parent_id);
@@ -214,7 +243,7 @@ HttpResponse CreatePage(RequestContext& context) {
   page.created = page.modified = context.now;
   page.version = 1;
   auto& stored = world.pages[std::stoll(page.id)] = std::move(page);
-  return JsonResponse(200, PageJson(context, stored, true));
+  return SinglePage(context, stored, true);
 }
 
 // Page statuses a request asks for (comma-separated `status`).
@@ -228,7 +257,7 @@ HttpResponse GetPage(RequestContext& context) {
   // Like the service, a trashed page is found only when asked for by status.
   auto statuses = RequestedStatuses(context, {"current", "archived"});
   if (!page || std::find(statuses.begin(), statuses.end(), page->status) == statuses.end()) return NotFound();
-  return JsonResponse(200, PageJson(context, *page, WantsStorageBody(context)));
+  return SinglePage(context, *page, WantsStorageBody(context));
 }
 
 HttpResponse UpdatePage(RequestContext& context) {
@@ -272,7 +301,7 @@ HttpResponse UpdatePage(RequestContext& context) {
   page->version_author_id = context.principal;
   page->version_message = version.value("message", "");
   page->minor_edit = version.value("minorEdit", false);
-  return JsonResponse(200, PageJson(context, *page, true));
+  return SinglePage(context, *page, true);
 }
 
 HttpResponse DeletePage(RequestContext& context) {

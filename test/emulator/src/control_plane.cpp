@@ -47,7 +47,8 @@ Outcome AddApp(EmulatorState& state, const nlohmann::json& body) {
   if (!RequireStrings(body, {"tenant", "client_id", "client_secret"}, &out.error)) return {400, {}, out.error};
   AppRegistration app{body["tenant"], body["client_id"], body["client_secret"]};
   for (auto& existing : state.world.apps) {
-    if (existing.tenant == app.tenant && existing.client_id == app.client_id) {
+    if (Headers::Lower(existing.tenant) == Headers::Lower(app.tenant) &&
+        Headers::Lower(existing.client_id) == Headers::Lower(app.client_id)) {
       existing.client_secret = app.client_secret;  // re-registering rotates the secret
       return {200, {{"tenant", app.tenant}, {"client_id", app.client_id}}, ""};
     }
@@ -98,9 +99,17 @@ Outcome AddSpace(EmulatorState& state, const nlohmann::json& body, TimePoint now
   if (!RequireStrings(body, {"key", "name"}, &out.error)) return {400, {}, out.error};
   for (const auto& space : state.world.spaces)
     if (space.key == body["key"].get<std::string>()) return {409, {}, "a space with this key already exists"};
-  ConfluenceSpace space{std::to_string(state.world.next_confluence_id++), body["key"], body["name"], now};
+  ConfluenceSpace space{std::to_string(state.world.next_confluence_id++), body["key"], body["name"], now, ""};
+  // Confluence creates a space with its home page, titled like the space.
+  ConfluencePage home;
+  home.id = std::to_string(state.world.next_confluence_id++);
+  home.space_id = space.id;
+  home.title = space.name;
+  home.created = home.modified = now;
+  space.homepage_id = home.id;
+  state.world.pages[std::stoll(home.id)] = std::move(home);
   state.world.spaces.push_back(space);
-  return {201, {{"id", space.id}}, ""};
+  return {201, {{"id", space.id}, {"homepageId", space.homepage_id}}, ""};
 }
 
 Outcome AddOAuthClient(EmulatorState& state, const nlohmann::json& body) {
@@ -203,6 +212,7 @@ bool UpdateSettings(EmulatorState& state, const nlohmann::json& body, std::strin
     return false;
   if (!ReadNumber(body, "timeout_hold_ms", 0, 3.6e6, &timeout_hold, error)) return false;
   if (!ReadNumber(body, "cql_index_lag_ms", 0, 3.6e6, &index_lag, error)) return false;
+  if (!ReadNumber(body, "throttle_503_fraction", 0, 1, &settings.throttle_503_fraction, error)) return false;
   if (body.contains("confluence_normalize_storage")) {
     if (!body["confluence_normalize_storage"].is_boolean()) {
       *error = "field 'confluence_normalize_storage' must be true or false";
@@ -225,6 +235,7 @@ nlohmann::json SettingsJson(const EmulatorState& state) {
           {"confluence_normalize_storage", state.settings.confluence_normalize_storage},
           {"timeout_hold_ms", state.settings.timeout_hold_ms},
           {"cql_index_lag_ms", state.settings.cql_index_lag_ms},
+          {"throttle_503_fraction", state.settings.throttle_503_fraction},
           {"faults",
            {{"latency_ms", state.faults.latency_ms},
             {"jitter_ms", state.faults.jitter_ms},

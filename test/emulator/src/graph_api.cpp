@@ -46,7 +46,7 @@ void GraphRoutes::Add(const std::string& method, const std::string& pattern, Cos
     // Throttled calls are charged too, before anything else happens.
     ThrottleDecision decision =
         SpendResourceUnits(context.state, caller->tenant + "/" + caller->client_id, cost(context), context.now);
-    if (decision.throttled) return ThrottledResponse(decision);
+    if (decision.throttled) return ThrottledResponse(decision, context.state.settings.throttle_503_fraction);
 
     GraphRequest graph{context, *caller, nullptr, nullptr};
     if (context.params.count("site")) {

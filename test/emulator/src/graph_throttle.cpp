@@ -54,8 +54,10 @@ void ApplyThrottleHeaders(const ThrottleDecision& decision, HttpResponse& respon
   if (decision.throttled) response.AddHeader("Retry-After", std::to_string(decision.retry_after_seconds));
 }
 
-HttpResponse ThrottledResponse(const ThrottleDecision& decision) {
-  HttpResponse response = GraphError(429, "activityLimitReached", "The request has been throttled");
+HttpResponse ThrottledResponse(const ThrottleDecision& decision, double share_503) {
+  HttpResponse response = share_503 > 0 && RandomUnit() < share_503
+                              ? GraphError(503, "serverBusy", "The server is too busy. Try again later.")
+                              : GraphError(429, "activityLimitReached", "The request has been throttled");
   ApplyThrottleHeaders(decision, response);
   return response;
 }

@@ -36,7 +36,8 @@ ThrottleDecision SpendResourceUnits(EmulatorState& state, const std::string& app
 // Adds RateLimit-* (near the limit) and, when throttled, Retry-After.
 void ApplyThrottleHeaders(const ThrottleDecision& decision, HttpResponse& response);
 
-// The 429 Graph returns when the budget is exhausted.
-HttpResponse ThrottledResponse(const ThrottleDecision& decision);
+// The answer when the budget is exhausted: 429 activityLimitReached, or
+// with probability `share_503` a 503 serverBusy; both carry Retry-After.
+HttpResponse ThrottledResponse(const ThrottleDecision& decision, double share_503);
 
 }  // namespace syncbridge::emulator

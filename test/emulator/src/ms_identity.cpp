@@ -34,9 +34,12 @@ HttpResponse HandleGraphToken(RequestContext& context, const std::string& tenant
 
   bool tenant_known = false;
   const AppRegistration* app = nullptr;
+  // Tenants are named by GUID or domain, both case-insensitive; client ids
+  // are GUIDs, compared case-insensitively too.
   for (const auto& candidate : context.state.world.apps) {
-    if (candidate.tenant == tenant) tenant_known = true;
-    if (candidate.tenant == tenant && candidate.client_id == field("client_id")) app = &candidate;
+    bool same_tenant = Headers::Lower(candidate.tenant) == Headers::Lower(tenant);
+    if (same_tenant) tenant_known = true;
+    if (same_tenant && Headers::Lower(candidate.client_id) == Headers::Lower(field("client_id"))) app = &candidate;
   }
   if (!tenant_known)
     return IdentityError(400, "invalid_tenant", 90002,
@@ -55,7 +58,7 @@ HttpResponse HandleGraphToken(RequestContext& context, const std::string& tenant
   int64_t lifetime = context.state.settings.graph_token_expires_in;
   std::string token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + NewOpaqueToken(48);
   context.state.world.graph_tokens[token] =
-      GraphAccessToken{tenant, app->client_id, context.now + std::chrono::seconds(lifetime)};
+      GraphAccessToken{app->tenant, app->client_id, context.now + std::chrono::seconds(lifetime)};
   return JsonResponse(200, {{"token_type", "Bearer"},
                             {"expires_in", lifetime},
                             {"ext_expires_in", lifetime},

@@ -38,6 +38,9 @@ struct ServiceSettings {
   // CQL search sees a page write only this long after it happened, like
   // Confluence's search index, which lags by seconds to minutes.
   int cql_index_lag_ms = 0;
+  // Share of RU-budget refusals answered 503 (serverBusy) instead of 429:
+  // SharePoint throttles with either, both with Retry-After.
+  double throttle_503_fraction = 0;
   // How long a "timeout" fault holds a request before dropping it.
   int timeout_hold_ms = 60000;
 };

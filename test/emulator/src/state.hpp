@@ -126,6 +126,9 @@ struct ConfluenceSpace {
   std::string key;
   std::string name;
   TimePoint created;
+  // Every space is created with a home page; pages created without a
+  // parentId go under it, as on the real service.
+  std::string homepage_id;
 };
 
 struct ContentProperty {

@@ -85,6 +85,21 @@ TEST_F(GraphBatchTest, FailedDependencyGives424) {
   EXPECT_EQ(status["4"], 201);
 }
 
+TEST_F(GraphBatchTest, DependencyCycleOrUnknownDependencyFailsTheWholeBatch) {
+  auto independent = CreateRequest("1", "x");
+  auto a = CreateRequest("2", "y");
+  a["dependsOn"] = {"3"};
+  auto b = CreateRequest("3", "z");
+  b["dependsOn"] = {"2"};
+  auto cycle = Batch({independent, a, b});
+  EXPECT_EQ(cycle.status, 400);
+  EXPECT_EQ(cycle.Json()["error"]["code"], "BadRequest");
+  auto dangling = CreateRequest("4", "w");
+  dangling["dependsOn"] = {"nope"};
+  EXPECT_EQ(Batch({independent, dangling}).status, 400);
+  EXPECT_EQ(Graph("GET", ItemsPath(list_id_)).Json()["value"].size(), 0u);  // nothing ran
+}
+
 TEST_F(GraphBatchTest, InnerRequestsAreThrottledWithTheirOwnRetryAfter) {
   // Each create costs 2 RU: a 6 RU budget admits three.
   Control("PUT", "/_emulator/limits", {{"ru_per_minute", 6}});

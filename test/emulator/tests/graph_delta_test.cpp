@@ -84,6 +84,17 @@ TEST_F(GraphDeltaTest, TokenLatestReturnsNoItemsOnlyDeltaLink) {
   ASSERT_EQ(changes.size(), 1u);
 }
 
+TEST_F(GraphDeltaTest, GarbageOrForeignTokenIs400) {
+  Create("a");
+  EXPECT_EQ(Graph("GET", ItemsPath(list_id_) + "/delta?token=not-a-token").status, 400);
+  std::string other = CreateList("Other", nlohmann::json::array());
+  auto [items, other_link] = Drain(Url("/v1.0" + ItemsPath(other) + "/delta"));
+  std::string token = other_link.substr(other_link.find("token=") + 6);
+  auto foreign = Graph("GET", ItemsPath(list_id_) + "/delta?token=" + token);
+  EXPECT_EQ(foreign.status, 400);
+  EXPECT_TRUE(foreign.Json()["error"].contains("code"));
+}
+
 TEST_F(GraphDeltaTest, OldTokenGets410WithLocation) {
   Control("PUT", "/_emulator/settings", {{"delta_token_horizon_seconds", 0.2}});
   Create("a");

@@ -63,6 +63,21 @@ TEST_F(EmulatorTest, UnsupportedGrantAndBadScopeAreRefused) {
   EXPECT_EQ(scope.Json()["error"], "invalid_scope");
 }
 
+TEST_F(EmulatorTest, TenantDomainAndClientIdAreCaseInsensitive) {
+  Control("POST", "/_emulator/apps", {{"tenant", "contoso.onmicrosoft.com"},
+                                      {"client_id", "11111111-2222-3333-4444-555555555555"},
+                                      {"client_secret", "s"}});
+  auto response = RequestToken(base_url_, "Contoso.OnMicrosoft.com",
+                               std::string("client_id=11111111-2222-3333-4444-555555555555&client_secret=s&"
+                                           "grant_type=client_credentials&") + kScope);
+  EXPECT_EQ(response.status, 200) << response.body;
+  // The secret is not case-insensitive.
+  auto wrong = RequestToken(base_url_, "contoso.onmicrosoft.com",
+                            std::string("client_id=11111111-2222-3333-4444-555555555555&client_secret=S&"
+                                        "grant_type=client_credentials&") + kScope);
+  EXPECT_EQ(wrong.status, 401);
+}
+
 TEST_F(EmulatorTest, GraphRejectsMissingAndForeignTokens) {
   SetUpGraph();
   auto missing = Send("GET", Url("/v1.0/sites/" + site_id_));

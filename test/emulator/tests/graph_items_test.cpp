@@ -84,6 +84,10 @@ TEST_F(GraphItemsTest, CreateReturns201WithSystemFieldsAndETag) {
   EXPECT_EQ(fields["Published"], "1965-08-01T00:00:00Z");
   for (const char* system : {"Created", "Modified", "AuthorLookupId", "EditorLookupId", "ContentType", "_UIVersionString"})
     EXPECT_TRUE(fields.contains(system)) << system;
+  // The system fields agree with the listItem's own timestamps.
+  EXPECT_EQ(fields["Created"], item["createdDateTime"]);
+  EXPECT_EQ(fields["Modified"], item["lastModifiedDateTime"]);
+  EXPECT_EQ(item["createdBy"]["application"]["id"], "app-1");
   EXPECT_EQ(CreateItem({{"Title", "Second"}}).Json()["id"], "2");
   auto only_fields = Graph("GET", ItemsPath(list_id_) + "/1/fields");
   ASSERT_EQ(only_fields.status, 200);
@@ -144,6 +148,10 @@ TEST_F(GraphItemsTest, IfMatchMismatchIs412WithoutChange) {
 TEST_F(GraphItemsTest, DeleteIs204ThenItemIs404) {
   auto item = CreateItem({{"Title", "Dune"}}).Json();
   std::string path = ItemsPath(list_id_) + "/" + item["id"].get<std::string>();
+  Graph("PATCH", path + "/fields", {{"Title", "Dune II"}});
+  // A delete with a stale eTag is refused and leaves the item.
+  EXPECT_EQ(Graph("DELETE", path, nullptr, {{"If-Match", item["eTag"]}}).status, 412);
+  EXPECT_EQ(Graph("GET", path).status, 200);
   EXPECT_EQ(Graph("DELETE", path).status, 204);
   EXPECT_EQ(Graph("GET", path).status, 404);
   EXPECT_EQ(Graph("DELETE", path).status, 404);

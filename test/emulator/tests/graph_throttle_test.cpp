@@ -40,6 +40,33 @@ TEST_F(EmulatorTest, RateLimitHeadersAppearOnlyAbove80Percent) {
   EXPECT_FALSE(near.Header("ratelimit-reset").empty());
 }
 
+TEST_F(EmulatorTest, ThrottledRetriesDigDeeperAndWaitLonger) {
+  SetUpGraph();
+  // 6 RU a minute refill at 0.1 RU/s: six reads pass, then each early
+  // retry is charged and pushes Retry-After further out.
+  Control("PUT", "/_emulator/limits", {{"ru_per_minute", 6}});
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(Graph("GET", "/sites/" + site_id_).status, 200) << i;
+  auto first = Graph("GET", "/sites/" + site_id_);
+  auto second = Graph("GET", "/sites/" + site_id_);
+  ASSERT_EQ(first.status, 429);
+  ASSERT_EQ(second.status, 429);
+  EXPECT_GT(std::stoi(second.Header("retry-after")), std::stoi(first.Header("retry-after")));
+  EXPECT_EQ(first.Json()["error"]["code"], "activityLimitReached");
+  EXPECT_EQ(Control("GET", "/_emulator/stats", nullptr)["ru_spent"], 8);
+}
+
+TEST_F(EmulatorTest, BudgetRefusalsMayBe503WithRetryAfter) {
+  SetUpGraph();
+  Control("PUT", "/_emulator/settings", {{"throttle_503_fraction", 1.0}});
+  Control("PUT", "/_emulator/limits", {{"ru_per_minute", 1}});
+  EXPECT_EQ(Graph("GET", "/sites/" + site_id_).status, 200);
+  auto busy = Graph("GET", "/sites/" + site_id_);
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_GE(std::stoi(busy.Header("retry-after")), 1);
+  EXPECT_EQ(busy.Json()["error"]["code"], "serverBusy");
+  EXPECT_EQ(Control("GET", "/_emulator/stats", nullptr)["throttled"], 1);
+}
+
 TEST_F(EmulatorTest, BudgetsArePerApp) {
   SetUpGraph();
   Control("POST", "/_emulator/apps", {{"tenant", "contoso"}, {"client_id", "app-2"}, {"client_secret", "s2"}});

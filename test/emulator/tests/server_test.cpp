@@ -121,9 +121,10 @@ TEST(EmulatorBinary, PrintsListeningLineServesSeedAndExitsOnSigterm) {
 
   RequestOptions form;
   form.headers["Content-Type"] = "application/x-www-form-urlencoded";
-  auto token = Send("POST", base + "/contoso/oauth2/v2.0/token",
-                    "client_id=syncbridge-demo&client_secret=demo-secret&grant_type=client_credentials&"
-                    "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default",
+  // The README demo's connection (tenant_id, client_id, secret, site).
+  auto token = Send("POST", base + "/contoso.onmicrosoft.com/oauth2/v2.0/token",
+                    "client_id=11111111-2222-3333-4444-555555555555&client_secret=demo-client-secret&"
+                    "grant_type=client_credentials&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default",
                     form);
   ASSERT_EQ(token.status, 200) << token.body;
   RequestOptions bearer;
@@ -150,8 +151,34 @@ TEST(EmulatorBinary, PrintsListeningLineServesSeedAndExitsOnSigterm) {
     EXPECT_FALSE(nlohmann::json::parse(line_text, nullptr, false).is_discarded()) << line_text;
   }
   EXPECT_EQ(lines, 3);
-  EXPECT_EQ(all.find("demo-secret"), std::string::npos);
+  EXPECT_EQ(all.find("demo-client-secret"), std::string::npos);
   EXPECT_EQ(all.find("Bearer"), std::string::npos);
+}
+
+TEST(EmulatorBinary, CommandLineKnobsAreInForceFromTheStart) {
+  EmulatorProcess process({"--listen", "127.0.0.1:0", "--latency-ms", "120", "--jitter-ms", "7", "--faults",
+                           "429=0.25,503=0.125,reset=0.0625,timeout=0.03125", "--ru-per-minute", "1234"});
+  std::string line = process.ReadLine();
+  ASSERT_EQ(line.rfind("listening on http://127.0.0.1:", 0), 0u) << line;
+  std::string base = line.substr(std::string("listening on ").size());
+  auto settings = Send("GET", base + "/_emulator/settings").Json();
+  EXPECT_EQ(settings["faults"]["latency_ms"], 120);
+  EXPECT_EQ(settings["faults"]["jitter_ms"], 7);
+  EXPECT_EQ(settings["faults"]["rates"]["429"], 0.25);
+  EXPECT_EQ(settings["faults"]["rates"]["503"], 0.125);
+  EXPECT_EQ(settings["faults"]["rates"]["reset"], 0.0625);
+  EXPECT_EQ(settings["faults"]["rates"]["timeout"], 0.03125);
+  EXPECT_EQ(settings["limits"]["ru_per_minute"], 1234);
+  // With the fault rates cleared, the latency still applies to API calls
+  // (any answer, even a 404).
+  Send("PUT", base + "/_emulator/faults", R"({"rates":{}})");
+  auto start = std::chrono::steady_clock::now();
+  Send("GET", base + "/nowhere");
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 120);
+  int status = process.Stop(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(EmulatorBinary, HelpAndBadArgumentsExit) {

@@ -64,14 +64,36 @@ TEST(FaultPlan, RatesOfOneAndZeroAreDeterministic) {
   EXPECT_EQ(PlanRequest(faults, Service::kGraph).fault, FaultKind::kNone);
 }
 
+TEST(FaultPlan, JitterAddsUniformExtraLatency) {
+  FaultSettings faults;
+  faults.latency_ms = 10;
+  faults.jitter_ms = 50;
+  int64_t low = 1000, high = 0;
+  for (int i = 0; i < 500; ++i) {
+    int64_t ms = PlanRequest(faults, Service::kGraph).latency.count();
+    low = std::min(low, ms);
+    high = std::max(high, ms);
+  }
+  EXPECT_GE(low, 10);
+  EXPECT_LE(high, 60);
+  EXPECT_LT(low, 20);   // the draws spread over the range
+  EXPECT_GT(high, 50);
+  EXPECT_EQ(PlanRequest(faults, Service::kControlPlane).latency.count(), 0);
+}
+
 TEST(Seed, DemoSeedAppliesAndUnknownKeysAreRefused) {
   EmulatorState state;
   std::ifstream in(std::string(EMULATOR_SEED_DIR) + "/demo.json");
   auto seed = nlohmann::json::parse(in);
   std::string error;
   ASSERT_TRUE(ApplySeed(state, seed, &error)) << error;
-  EXPECT_EQ(state.world.apps.size(), 1u);
+  // The README demo's connection: tenant, client id and secret, site.
+  ASSERT_EQ(state.world.apps.size(), 1u);
+  EXPECT_EQ(state.world.apps[0].tenant, "contoso.onmicrosoft.com");
+  EXPECT_EQ(state.world.apps[0].client_id, "11111111-2222-3333-4444-555555555555");
+  EXPECT_EQ(state.world.apps[0].client_secret, "demo-client-secret");
   ASSERT_EQ(state.world.sites.size(), 1u);
+  EXPECT_EQ(state.world.sites[0]->hostname, "contoso.sharepoint.com");
   EXPECT_EQ(state.world.sites[0]->path, "/sites/demo");
   EXPECT_EQ(state.world.spaces.size(), 1u);
   EXPECT_EQ(state.world.confluence_users.size(), 1u);

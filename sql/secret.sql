@@ -43,6 +43,10 @@ RESET log_transaction_sample_rate;
 SET log_min_duration_sample = 0;
 SELECT syncbridge.set_secret('sp', 'client_secret', 'logged-plaintext');
 RESET log_min_duration_sample;
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SELECT syncbridge.set_secret('sp', 'client_secret', 'logged-plaintext');
+RESET auto_explain.log_min_duration;
 RESET log_statement;
 SELECT count(*) AS stored FROM syncbridge.secret;
 

@@ -139,6 +139,7 @@ SecretSet(FunctionCallInfo fcinfo)
 	int32		key_id;
 	bytea	   *sealed;
 	bool		sealed_ok;
+	const char *auto_explain;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -169,6 +170,12 @@ SecretSet(FunctionCallInfo fcinfo)
 						: "log_min_duration_sample = 0"),
 				 errhint("Set the secret in a session with log_min_duration_statement = -1, log_min_duration_sample = -1 "
 						 "and log_transaction_sample_rate = 0 (SET as a superuser, or ALTER ROLE ... SET).")));
+	auto_explain = GetConfigOption("auto_explain.log_min_duration", true, false);
+	if (auto_explain != NULL && strcmp(auto_explain, "0") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("auto_explain.log_min_duration = 0 would write this call, with the secret, to the server log"),
+				 errhint("Set the secret in a session with auto_explain.log_min_duration = -1.")));
 	connection = PG_GETARG_TEXT_PP(0);
 	name = PG_GETARG_TEXT_PP(1);
 	value = PG_GETARG_TEXT_PP(2);

@@ -105,6 +105,19 @@ SELECT regexp_replace(data, 'content:.*"table": "([a-z_]+)".*$', 'content about 
 SELECT * FROM pg_temp.heard();
 DELETE FROM notes;
 
+-- create_sync and drop_sync run one at a time (publication membership is
+-- decided on what other syncs exist): while another session's create_sync
+-- is uncommitted, this session's drop_sync waits.
+CREATE TABLE notes_copy (id integer PRIMARY KEY);
+SELECT dblink_exec('listener', 'BEGIN') AS other_session;
+SELECT dblink_exec('listener', $q$DO $do$ BEGIN PERFORM syncbridge.create_sync('notes_copy', 'notes_copy', 'sp', '{"list": "Copy"}'); END $do$$q$) AS other_session;
+SET lock_timeout = '200ms';
+SELECT syncbridge.drop_sync('notes');
+RESET lock_timeout;
+SELECT dblink_exec('listener', 'ROLLBACK') AS other_session;
+SELECT * FROM pg_temp.heard();
+DROP TABLE notes_copy;
+
 SELECT 'dropped' FROM pg_drop_replication_slot('regress_notify');
 
 SELECT syncbridge.drop_sync('notes');

@@ -173,6 +173,9 @@ DECLARE
 BEGIN
     PERFORM syncbridge._check_name('sync', name);
     PERFORM syncbridge._require(source, 'source');
+    -- One create_sync or drop_sync at a time: the name check, the
+    -- publication's creation and its membership stay consistent.
+    LOCK TABLE syncbridge.sync IN SHARE ROW EXCLUSIVE MODE;
     c := syncbridge._find_connection(connection);
     IF EXISTS (SELECT FROM syncbridge.sync x WHERE x.name = create_sync.name) THEN
         PERFORM syncbridge._fail('42710', format('sync "%s" already exists', name),
@@ -521,6 +524,9 @@ DECLARE
     s syncbridge.sync := syncbridge._find_sync(sync);
     rel record;
 BEGIN
+    -- See create_sync: whether another sync still uses the table is decided
+    -- with no create_sync in flight.
+    LOCK TABLE syncbridge.sync IN SHARE ROW EXCLUSIVE MODE;
     SELECT relowner INTO rel FROM pg_class WHERE oid = s.source;
     IF FOUND AND NOT pg_has_role(syncbridge._invoker(), rel.relowner, 'USAGE') THEN
         PERFORM syncbridge._fail('42501', format('must be the owner of %s to drop its sync', s.source),

@@ -33,6 +33,7 @@ LogicalStream::LogicalStream(StreamOptions options, RetryPolicy retry, BackoffPo
 
 common::Status LogicalStream::Connect(Lsn from) {
   auto c = ReplicationStream::Connect(options_.conninfo);
+  session_reached_ = c.Ok();
   if (!c) return c.Err();
   if (auto id = c.Value().IdentifySystem(); !id) return id.Err();
   if (auto st = c.Value().Start(options_.slot, options_.publication, from); !st) return st;
@@ -44,7 +45,16 @@ common::Status LogicalStream::Connect(Lsn from) {
   return {};
 }
 
-common::Status LogicalStream::Open() { return Connect(tracker_.Flush()); }
+common::Status LogicalStream::Open() {
+  auto st = Connect(tracker_.Flush());
+  if (st || !session_reached_ || !RetryPolicy::IsRetryable(st.Err())) return st;
+  // The server answered but cannot stream yet, typically because the slot is
+  // still held by the walsender of a consumer that just died: wait as for a
+  // reconnect. A wrong conninfo, host or password fails at once instead.
+  if (auto f = Fail(st.Err()); !f) return f;
+  reset_pending_ = false;  // nothing was received, so there is nothing to discard
+  return {};
+}
 
 common::Status LogicalStream::Fail(const common::Error& error) {
   Lsn at = tracker_.Flush();

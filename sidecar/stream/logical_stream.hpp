@@ -56,8 +56,10 @@ class LogicalStream {
  public:
   LogicalStream(StreamOptions options, RetryPolicy retry, BackoffPolicy backoff, LogFn log);
 
-  // First connection; any failure is returned (a wrong conninfo or slot should
-  // fail fast, not loop). Later failures go through the retry policy.
+  // First connection. Failing to reach the server (conninfo, host, password)
+  // or a non-retryable error (no such slot or publication) is returned at once;
+  // a retryable one after connecting (slot still active for a dying walsender)
+  // is retried by Next like any later failure.
   common::Status Open();
   // Waits up to the next status update for one event. Retryable errors (lost
   // connection, server CopyDone, protocol error, failed type lookup) lead to a
@@ -108,6 +110,7 @@ class LogicalStream {
   // The previous data frame's end, recorded once the consumer has handled it.
   std::optional<Lsn> deferred_received_;
   bool reset_pending_ = false;
+  bool session_reached_ = false;  // the last Connect got past PQconnectdb
   std::chrono::steady_clock::time_point reconnect_at_{};
   std::chrono::steady_clock::time_point connected_at_{};
   std::chrono::steady_clock::time_point last_status_{};

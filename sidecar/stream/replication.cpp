@@ -2,6 +2,7 @@
 
 #include <sys/select.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace syncbridge::stream {
@@ -29,10 +30,27 @@ std::int64_t NowPgEpochUs() {
 }  // namespace
 
 common::Result<ReplicationStream> ReplicationStream::Connect(const std::string& conninfo) {
+  // Keep the user's own session options (conninfo `options`, else PGOPTIONS,
+  // e.g. logical_decoding_work_mem) and append ours, which must win.
+  std::string options;
+  if (!conninfo.empty()) {
+    char* err = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &err);
+    if (!parsed) {
+      std::string why = err ? err : "out of memory";
+      PQfreemem(err);
+      return common::ConfigError("conninfo: " + why);
+    }
+    for (PQconninfoOption* o = parsed; o->keyword; ++o)
+      if (std::strcmp(o->keyword, "options") == 0 && o->val) options = o->val;
+    PQconninfoFree(parsed);
+  }
+  if (options.empty())
+    if (const char* env = std::getenv("PGOPTIONS")) options = env;
+  if (!options.empty()) options += ' ';
+  options += "-c DateStyle=ISO -c TimeZone=UTC -c bytea_output=hex -c extra_float_digits=3";
   const char* keys[] = {"dbname", "replication", "options", "fallback_application_name", nullptr};
-  const char* vals[] = {conninfo.c_str(), "database",
-                        "-c DateStyle=ISO -c TimeZone=UTC -c bytea_output=hex -c extra_float_digits=3",
-                        "syncbridged", nullptr};
+  const char* vals[] = {conninfo.c_str(), "database", options.c_str(), "syncbridged", nullptr};
   ConnPtr conn(PQconnectdbParams(keys, vals, 1));
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK)
     return common::TransientError(std::string("connect: ") + (conn ? PQerrorMessage(conn.get()) : "out of memory"));

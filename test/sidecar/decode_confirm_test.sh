@@ -1,0 +1,65 @@
+#!/bin/bash
+# End to end, --confirm semantics:
+#  (a) with only unpublished tables written, confirmed_flush_lsn keeps pace with
+#      the server (idle slots release WAL) within a few status intervals;
+#  (d) SIGINT and SIGTERM end cleanly: exit 0, and the final status update
+#      confirms what was printed although the status interval is an hour;
+#  without --confirm the slot never moves.
+set -euo pipefail
+E2E_NAME=confirm
+. "$(dirname "$0")/e2e_lib.sh"
+tbl="t_$sfx"; other="o_$sfx"
+cleanup_sql+=("DROP TABLE IF EXISTS $tbl, $other")
+q "CREATE TABLE $tbl (id int PRIMARY KEY, v text)"
+q "CREATE TABLE $other (id int, pad text)"
+make_slot "$tbl"
+
+# (a) Only the unpublished table is written, for about 6 s.
+start_decode idle --confirm --status-interval 1
+wait_until 10 streaming || fail "decode did not start streaming"
+samples=()
+for i in $(seq 30); do
+  q "INSERT INTO $other SELECT g, repeat('x', 200) FROM generate_series(1, 500) g"
+  [ $((i % 5)) = 0 ] && samples+=("$(confirmed)")
+  sleep 0.2
+done
+target=$(q "SELECT pg_current_wal_lsn()")
+# Three status intervals (1 s each) plus scheduling slack.
+wait_until 4 caught_up "$target" || fail "confirmed_flush_lsn $(confirmed) did not reach $target within 4 s"
+distinct=$(printf '%s\n' "${samples[@]}" | sort -u | wc -l)
+[ "$distinct" -ge 4 ] || fail "confirmed_flush_lsn did not keep moving while writing: ${samples[*]}"
+lag=$(q "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) FROM pg_replication_slots WHERE slot_name = '$slot'")
+echo "idle slot: confirmed samples ${samples[*]}, caught up with $target; restart_lsn lag $lag bytes"
+[ -s "$dir/idle.out" ] && fail "lines printed for an unpublished table"
+kill -TERM "$decode_pid"; wait "$decode_pid" || fail "idle decode did not exit 0"
+
+# (d) SIGINT, then SIGTERM: the final status update confirms the printed transaction.
+n=0
+for sig in INT TERM; do
+  n=$((n + 1))
+  q "INSERT INTO $tbl VALUES ($n, '$sig')"
+  start_decode "sig$sig" --confirm --status-interval 3600
+  wait_until 10 lines_at_least "$dir/sig$sig.out" 1 || fail "no line before SIG$sig"
+  end=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["end_lsn"])' "$dir/sig$sig.out")
+  before=$(confirmed)
+  lsn_ge "$before" "$end" && fail "already confirmed before SIG$sig (status interval is 3600 s)"
+  kill -"$sig" "$decode_pid"
+  rc=0; wait "$decode_pid" || rc=$?
+  [ "$rc" = 0 ] || fail "exit $rc after SIG$sig"
+  lsn_ge "$(confirmed)" "$end" || fail "final status update missing after SIG$sig: $(confirmed) < $end"
+  [ -z "$(walsender_pid)" ] || fail "walsender still active after SIG$sig"
+  grep -q '"level":"error"' "$dir/sig$sig.err" && fail "errors logged on SIG$sig"
+  [ "$(wc -l <"$dir/sig$sig.out")" = 1 ] || fail "SIG$sig: expected exactly one line"
+  echo "SIG$sig: exit 0, confirmed $end"
+done
+
+# Without --confirm the slot does not move, even with a status update every second.
+before=$(confirmed)
+q "INSERT INTO $tbl VALUES (-1, 'nc')"
+q "INSERT INTO $other VALUES (1, 'x')"
+start_decode noconfirm --status-interval 1
+wait_until 10 lines_at_least "$dir/noconfirm.out" 1 || fail "no line without --confirm"
+sleep 2.5
+kill -TERM "$decode_pid"; wait "$decode_pid" || fail "decode without --confirm did not exit 0"
+[ "$(confirmed)" = "$before" ] || fail "slot moved without --confirm: $before -> $(confirmed)"
+echo ok

@@ -22,7 +22,7 @@ std::vector<std::uint32_t> TypeRegistry::Unresolved(const Relation& rel) const {
   return {out.begin(), out.end()};
 }
 
-void TypeRegistry::Add(const std::vector<std::uint32_t>& requested, const std::vector<TypeRow>& rows) {
+void TypeRegistry::Add(const std::vector<TypeRow>& rows) {
   std::map<std::uint32_t, const TypeRow*> by_oid;
   for (const auto& r : rows) {
     by_oid[r.oid] = &r;
@@ -46,8 +46,6 @@ void TypeRegistry::Add(const std::vector<std::uint32_t>& requested, const std::v
   };
   for (const auto& r : rows)
     if (IsUserOid(r.oid)) render_oid_[r.oid] = resolve(resolve, r.oid, 0);
-  for (auto oid : requested)
-    if (IsUserOid(oid) && !Resolved(oid)) render_oid_[oid] = resolve(resolve, oid, 0);
 }
 
 void TypeRegistry::NoteType(const Type& type) { names_[type.oid] = type.schema + "." + type.name; }

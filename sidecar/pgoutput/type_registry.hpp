@@ -34,9 +34,10 @@ class TypeRegistry {
 
   // User OIDs of rel's columns that have not been resolved yet.
   std::vector<std::uint32_t> Unresolved(const Relation& rel) const;
-  // Records the pg_type rows fetched for `requested` (and whatever they refer
-  // to). A requested OID missing from rows (dropped meanwhile) renders as text.
-  void Add(const std::vector<std::uint32_t>& requested, const std::vector<TypeRow>& rows);
+  // Records the pg_type rows fetched for the requested OIDs (and whatever they
+  // refer to). A requested OID missing from rows (dropped meanwhile, or created
+  // by a transaction not yet visible) renders as text and stays unresolved.
+  void Add(const std::vector<TypeRow>& rows);
   // A Type message names a user type; remember the name for logs.
   void NoteType(const Type& type);
 

@@ -104,7 +104,7 @@ common::Status LogicalStream::ResolveTypes(const pgoutput::Relation& rel) {
   if (missing.empty()) return {};
   auto rows = resolver_.Fetch(missing);
   if (!rows) return rows.Err();
-  types_.Add(missing, rows.Value());
+  types_.Add(rows.Value());
   return {};
 }
 

@@ -26,7 +26,7 @@ cleanup() {
   done
   q "DROP PUBLICATION IF EXISTS $pub" >/dev/null 2>&1 || true
   for s in "${cleanup_sql[@]}"; do q "$s" >/dev/null 2>&1 || true; done
-  rm -rf "$dir"
+  [ -n "${E2E_KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
   exit "$rc"
 }
 trap cleanup EXIT

@@ -36,9 +36,7 @@ TEST(TypeRegistry, FoldsUserTypesIntoBuiltins) {
       Row(16511, 'b', 0, 16510, 'A'),      // ...and its array
       Row(16512, 'd', 16503, 0, 'A'),      // domain over enum[]
   };
-  std::vector<std::uint32_t> requested = {16500, 16501, 16502, 16503, 16504, 16505, 16506,
-                                          16507, 16508, 16509, 16511, 16512};
-  reg.Add(requested, rows);
+  reg.Add(rows);
   EXPECT_EQ(reg.RenderOid(16500), 25u);
   EXPECT_EQ(reg.RenderOid(16501), 23u);
   EXPECT_EQ(reg.RenderOid(16502), 23u);
@@ -48,8 +46,10 @@ TEST(TypeRegistry, FoldsUserTypesIntoBuiltins) {
   EXPECT_EQ(reg.RenderOid(16506), 1009u);
   EXPECT_EQ(reg.RenderOid(16507), 1231u);
   EXPECT_EQ(reg.RenderOid(16508), 25u);
-  EXPECT_EQ(reg.RenderOid(16509), 25u);  // dropped meanwhile: text, and not looked up again
-  EXPECT_TRUE(reg.Resolved(16509));
+  // No row (dropped, or created by a streamed transaction not yet committed):
+  // rendered as text for now and looked up again with the next Relation.
+  EXPECT_FALSE(reg.Resolved(16509));
+  EXPECT_EQ(RenderValue(reg.RenderOid(16509), "x"), "\"x\"");
   EXPECT_EQ(reg.RenderOid(16510), 1186u);
   EXPECT_EQ(reg.RenderOid(16511), 1009u);
   EXPECT_EQ(reg.RenderOid(16512), 1009u);
@@ -71,7 +71,7 @@ TEST(TypeRegistry, UnresolvedListsOnlyNewUserOids) {
   rel.columns = {{true, "id", 20, -1}, {false, "mood", 16500, -1}, {false, "tags", 16503, -1},
                  {false, "again", 16500, -1}};
   EXPECT_EQ(reg.Unresolved(rel), (std::vector<std::uint32_t>{16500, 16503}));
-  reg.Add({16500, 16503}, {Row(16500, 'e', 0, 0, 'E'), Row(16503, 'b', 0, 16500, 'A')});
+  reg.Add({Row(16500, 'e', 0, 0, 'E'), Row(16503, 'b', 0, 16500, 'A')});
   EXPECT_TRUE(reg.Unresolved(rel).empty());
   // Before resolution a user OID renders as text, as the fallback always did.
   EXPECT_EQ(TypeRegistry().RenderOid(16500), 16500u);
@@ -80,7 +80,7 @@ TEST(TypeRegistry, UnresolvedListsOnlyNewUserOids) {
 
 TEST(TypeRegistry, CycleInCatalogAnswerEndsAsText) {
   TypeRegistry reg;
-  reg.Add({17000}, {Row(17000, 'd', 17001, 0, 'N'), Row(17001, 'd', 17000, 0, 'N')});
+  reg.Add({Row(17000, 'd', 17001, 0, 'N'), Row(17001, 'd', 17000, 0, 'N')});
   EXPECT_EQ(reg.RenderOid(17000), 25u);
 }
 

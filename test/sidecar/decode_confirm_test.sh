@@ -4,7 +4,7 @@
 #      the server (idle slots release WAL) within a few status intervals;
 #  (d) SIGINT and SIGTERM end cleanly: exit 0, and the final status update
 #      confirms what was printed although the status interval is an hour;
-#  without --confirm the slot never moves.
+#  without --confirm the slot never moves; flags also come from SYNCBRIDGE_*.
 set -euo pipefail
 E2E_NAME=confirm
 . "$(dirname "$0")/e2e_lib.sh"
@@ -38,7 +38,9 @@ n=0
 for sig in INT TERM; do
   n=$((n + 1))
   q "INSERT INTO $tbl VALUES ($n, '$sig')"
-  start_decode "sig$sig" --confirm --status-interval 3600
+  # SIGTERM's run takes --confirm and the interval from the environment.
+  if [ "$sig" = INT ]; then start_decode "sig$sig" --confirm --status-interval 3600
+  else SYNCBRIDGE_CONFIRM=1 SYNCBRIDGE_STATUS_INTERVAL=3600 start_decode "sig$sig"; fi
   wait_until 10 lines_at_least "$dir/sig$sig.out" 1 || fail "no line before SIG$sig"
   end=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["end_lsn"])' "$dir/sig$sig.out")
   before=$(confirmed)
@@ -57,7 +59,13 @@ done
 before=$(confirmed)
 q "INSERT INTO $tbl VALUES (-1, 'nc')"
 q "INSERT INTO $other VALUES (1, 'x')"
-start_decode noconfirm --status-interval 1
+# Every flag from the environment this time.
+SYNCBRIDGE_CONNINFO="$conninfo" SYNCBRIDGE_SLOT="$slot" SYNCBRIDGE_PUBLICATION="$pub" SYNCBRIDGE_START=0/0 \
+  SYNCBRIDGE_STATUS_INTERVAL=1 SYNCBRIDGE_STREAM_SPILL_BYTES=2048 SYNCBRIDGE_SPILL_DIR="$dir" \
+  SYNCBRIDGE_RECONNECT_INITIAL_MS=100 SYNCBRIDGE_RECONNECT_MAX_MS=200 SYNCBRIDGE_RECONNECT_ATTEMPTS=3 \
+  "$bin" decode >"$dir/noconfirm.out" 2>"$dir/noconfirm.err" &
+decode_pid=$!
+bg_pids+=("$decode_pid")
 wait_until 10 lines_at_least "$dir/noconfirm.out" 1 || fail "no line without --confirm"
 sleep 2.5
 kill -TERM "$decode_pid"; wait "$decode_pid" || fail "decode without --confirm did not exit 0"

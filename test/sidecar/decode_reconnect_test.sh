@@ -10,16 +10,16 @@ cleanup_sql+=("DROP TABLE IF EXISTS $tbl")
 q "CREATE TABLE $tbl (id int PRIMARY KEY, pad text)"
 make_slot "$tbl"
 
-start_decode run --confirm --status-interval 1 --reconnect-initial-ms 1500 --reconnect-max-ms 3000
+start_decode run --confirm --status-interval 1 --reconnect-initial-ms 2000 --reconnect-max-ms 4000
 wait_until 10 streaming || fail "decode did not start streaming"
-workload "$tbl" 400 11
+workload "$tbl" 600 11
 marks=()
 for i in 1 2 3; do
   sleep 1.2
   pid=$(walsender_pid)
   [ -n "$pid" ] || fail "no walsender before termination $i"
   q "SELECT pg_terminate_backend($pid)" >/dev/null
-  # Between the old walsender's exit and the reconnect (>= 750 ms later)
+  # Between the old walsender's exit and the reconnect (>= 1 s later)
   # decode prints nothing: the line count and the confirmed position then
   # mark where the next session starts.
   wait_until 5 not_streaming || fail "terminated walsender still active"

@@ -4,6 +4,24 @@
 #include "url.hpp"
 
 namespace syncbridge::emulator {
+namespace {
+
+// "https://graph.microsoft.com/.default" -> "https://graph.microsoft.com".
+std::string AudienceOf(const std::string& scope) {
+  std::string resource = Headers::Lower(scope.substr(0, scope.size() - std::string("/.default").size()));
+  while (!resource.empty() && resource.back() == '/') resource.pop_back();
+  return resource;
+}
+
+// Graph takes tokens for itself only: its URL or application id, or (so a
+// client that derives the scope from its Graph base URL works against the
+// emulator) the emulator's own origin.
+bool IsGraphAudience(const std::string& audience, const std::string& base_url) {
+  return audience == "https://graph.microsoft.com" || audience == "00000003-0000-0000-c000-000000000000" ||
+         audience == Headers::Lower(base_url);
+}
+
+}  // namespace
 
 HttpResponse HandleGraphToken(RequestContext& context, const std::string& tenant) {
   const auto& request = context.request;
@@ -49,7 +67,9 @@ HttpResponse HandleGraphToken(RequestContext& context, const std::string& tenant
                          "Application with identifier '" + field("client_id") +
                              "' was not found in the directory '" + tenant + "'.");
   if (field("client_secret").empty())
-    return IdentityError(401, "invalid_client", 7000215, "Invalid client secret provided.");
+    return IdentityError(401, "invalid_client", 7000216,
+                         "'client_assertion', 'client_secret' or 'request' is required for the "
+                         "'client_credentials' grant type.");
   if (field("client_secret") != app->client_secret)
     return IdentityError(401, "invalid_client", 7000215,
                          "Invalid client secret provided. Ensure the secret being sent in the request is the "
@@ -58,7 +78,8 @@ HttpResponse HandleGraphToken(RequestContext& context, const std::string& tenant
   int64_t lifetime = context.state.settings.graph_token_expires_in;
   std::string token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + NewOpaqueToken(48);
   context.state.world.graph_tokens[token] =
-      GraphAccessToken{app->tenant, app->client_id, context.now + std::chrono::seconds(lifetime)};
+      GraphAccessToken{app->tenant, app->client_id, context.now + std::chrono::seconds(lifetime),
+                       AudienceOf(field("scope"))};
   return JsonResponse(200, {{"token_type", "Bearer"},
                             {"expires_in", lifetime},
                             {"ext_expires_in", lifetime},
@@ -80,6 +101,8 @@ std::optional<GraphCaller> AuthenticateGraph(RequestContext& context, HttpRespon
     return reject("InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
   if (it->second.expires_at <= context.now)
     return reject("InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.");
+  if (!IsGraphAudience(it->second.audience, context.base_url))
+    return reject("InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
   return GraphCaller{it->second.tenant, it->second.client_id};
 }
 

@@ -31,6 +31,7 @@ struct GraphAccessToken {
   std::string tenant;
   std::string client_id;
   TimePoint expires_at;
+  std::string audience;  // the resource of the ".default" scope, lowercased
 };
 
 // ---- SharePoint ---------------------------------------------------------

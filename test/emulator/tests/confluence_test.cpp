@@ -150,6 +150,21 @@ TEST_F(ConfluenceTest, ListBySpaceSortsAndPagesWithCursor) {
   EXPECT_EQ(Wiki("GET", "/api/v2/pages?limit=251").status, 400);
 }
 
+TEST_F(ConfluenceTest, ListByModifiedDatePutsTheLatestWriteFirst) {
+  std::string a = CreatePage("A", "<p/>");
+  std::string b = CreatePage("B", "<p/>");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(Wiki("PUT", "/api/v2/pages/" + a, UpdateBody(a, "A", 2)).status, 200);
+  auto newest = Wiki("GET", "/api/v2/pages?space-id=" + space_id_ + "&sort=-modified-date&limit=2").Json()["results"];
+  ASSERT_EQ(newest.size(), 2u);
+  EXPECT_EQ(newest[0]["id"], a);
+  EXPECT_EQ(newest[1]["id"], b);
+  auto oldest = Wiki("GET", "/api/v2/pages?space-id=" + space_id_ + "&sort=modified-date").Json()["results"];
+  ASSERT_EQ(oldest.size(), 3u);  // with the space's home page, written first
+  EXPECT_EQ(oldest[2]["id"], a);
+  EXPECT_EQ(Wiki("GET", "/api/v2/pages?sort=size").status, 400);
+}
+
 TEST_F(ConfluenceTest, ContentPropertiesHaveTheirOwnVersions) {
   std::string id = CreatePage("Props", "<p/>");
   std::string path = "/api/v2/pages/" + id + "/properties";

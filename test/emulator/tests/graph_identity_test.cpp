@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "emulator_fixture.hpp"
+#include "url.hpp"
 
 namespace syncbridge::emulator::testing {
 namespace {
@@ -38,6 +39,14 @@ TEST_F(EmulatorTest, WrongSecretGetsIdentityErrorShape) {
   EXPECT_TRUE(json["error_codes"].is_array());
   EXPECT_TRUE(json.contains("trace_id"));
   EXPECT_TRUE(json.contains("correlation_id"));
+}
+
+TEST_F(EmulatorTest, MissingSecretIsInvalidClient) {
+  SetUpGraph();
+  auto response = RequestToken(base_url_, "contoso", std::string("client_id=app-1&grant_type=client_credentials&") + kScope);
+  EXPECT_EQ(response.status, 401);
+  EXPECT_EQ(response.Json()["error"], "invalid_client");
+  EXPECT_EQ(response.Json()["error_codes"][0], 7000216);
 }
 
 TEST_F(EmulatorTest, UnregisteredAppAndUnknownTenantAreRefused) {
@@ -87,6 +96,40 @@ TEST_F(EmulatorTest, GraphRejectsMissingAndForeignTokens) {
   auto foreign = Graph("GET", "/sites/" + site_id_, nullptr, {{"Authorization", "Bearer eyJ.not-ours.x"}});
   EXPECT_EQ(foreign.status, 401);
   EXPECT_EQ(Graph("GET", "/sites/" + site_id_).status, 200);
+
+  // A token the identity platform issued for another resource is refused.
+  auto other_resource = RequestToken(base_url_, "contoso",
+                                     "client_id=app-1&client_secret=secret-1&grant_type=client_credentials&"
+                                     "scope=https%3A%2F%2Fmanagement.azure.com%2F.default");
+  ASSERT_EQ(other_resource.status, 200) << other_resource.body;
+  auto wrong_audience = Graph("GET", "/sites/" + site_id_, nullptr,
+                              {{"Authorization", "Bearer " + other_resource.Json()["access_token"].get<std::string>()}});
+  EXPECT_EQ(wrong_audience.status, 401);
+  EXPECT_NE(wrong_audience.Json()["error"]["message"].get<std::string>().find("audience"), std::string::npos);
+  // Graph's application id is a valid audience, and so is the emulator's
+  // origin (for clients that derive the scope from their Graph base URL).
+  for (const std::string& resource : {std::string("00000003-0000-0000-c000-000000000000"), base_url_}) {
+    auto token = RequestToken(base_url_, "contoso",
+                              "client_id=app-1&client_secret=secret-1&grant_type=client_credentials&scope=" +
+                                  PercentEncode(resource + "/.default"));
+    ASSERT_EQ(token.status, 200) << token.body;
+    EXPECT_EQ(Graph("GET", "/sites/" + site_id_, nullptr,
+                    {{"Authorization", "Bearer " + token.Json()["access_token"].get<std::string>()}})
+                  .status,
+              200)
+        << resource;
+  }
+
+  // An Atlassian token means nothing to Graph.
+  Control("POST", "/_emulator/confluence/oauth-clients",
+          {{"client_id", "c"}, {"client_secret", "s"}, {"refresh_token", "r"}, {"cloud_id", "cloud"}});
+  auto atlassian = Send("POST", Url("/oauth/token"),
+                        R"({"grant_type":"refresh_token","client_id":"c","client_secret":"s","refresh_token":"r"})");
+  ASSERT_EQ(atlassian.status, 200) << atlassian.body;
+  EXPECT_EQ(Graph("GET", "/sites/" + site_id_, nullptr,
+                  {{"Authorization", "Bearer " + atlassian.Json()["access_token"].get<std::string>()}})
+                .status,
+            401);
 }
 
 TEST_F(EmulatorTest, ExpiredTokenGets401) {

@@ -176,6 +176,13 @@ bool TitleTaken(const WorldState& world, const std::string& space_id, const std:
   return false;
 }
 
+// The service's wording, which names the title and the space key.
+HttpResponse DuplicateTitle(WorldState& world, const std::string& space_id, const std::string& title) {
+  const auto* space = FindSpaceById(world, space_id);
+  return BadRequest("A page with this title already exists: A page already exists with the title " + title +
+                    " in the space with key " + (space ? space->key : space_id));
+}
+
 // Validates the body object {"representation":"storage","value":…}.
 std::optional<HttpResponse> ReadStorageBody(const nlohmann::json& request, std::string* storage) {
   if (!request.contains("body")) {
@@ -219,7 +226,7 @@ HttpResponse CreatePage(RequestContext& context) {
   std::string title = request->contains("title") && (*request)["title"].is_string() ? (*request)["title"].get<std::string>() : "";
   if (Trim(title).empty()) return BadRequest("A page title is required");
   if (TitleTaken(world, space_id, title, ""))
-    return BadRequest("A page with this title already exists: A page already exists with the same TITLE in this space");
+    return DuplicateTitle(world, space_id, title);
   // Without a parentId a page goes under the space's home page.
   std::string parent_id;
   if (auto* home = FindPage(world, FindSpaceById(world, space_id)->homepage_id); home && home->status == "current")
@@ -284,7 +291,7 @@ HttpResponse UpdatePage(RequestContext& context) {
     return ConfluenceV2Error(409, "CONFLICT",
                              "Version must be incremented on update. Current version is: " + std::to_string(page->version));
   if (TitleTaken(world, page->space_id, title, page->id))
-    return BadRequest("A page with this title already exists: A page already exists with the same TITLE in this space");
+    return DuplicateTitle(world, page->space_id, title);
   std::string storage;
   if (auto invalid = ReadStorageBody(*request, &storage)) return *invalid;
   const auto& version = (*request)["version"];

@@ -98,7 +98,10 @@ TEST_F(ConfluenceTest, DuplicateTitleInSpaceIs400) {
                         {{"spaceId", space_id_}, {"status", "current"}, {"title", "Same"},
                          {"body", {{"representation", "storage"}, {"value", "<p/>"}}}});
   EXPECT_EQ(duplicate.status, 400);
-  EXPECT_TRUE(duplicate.Json()["errors"].is_array());
+  ASSERT_TRUE(duplicate.Json()["errors"].is_array());
+  EXPECT_NE(duplicate.Json()["errors"][0]["title"].get<std::string>().find(
+                "A page already exists with the title Same in the space with key DEMO"),
+            std::string::npos);
 }
 
 TEST_F(ConfluenceTest, StorageIsNormalisedOnSaveUnlessDisabled) {

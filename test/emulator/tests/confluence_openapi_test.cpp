@@ -70,6 +70,11 @@ TEST_F(ConfluenceOpenApiTest, SpacesMatchTheSpec) {
   std::string home = list["results"][0]["homepageId"];
   auto single = Call("GET", "/spaces/" + space_id_, "/spaces/{id}", 200);
   EXPECT_EQ(single["homepageId"], home);
+  // The home page is a page of the space, at its root: no parent members.
+  auto home_page = Call("GET", "/pages/" + home + "?body-format=storage", "/pages/{id}", 200);
+  EXPECT_EQ(home_page["title"], "Demo");
+  EXPECT_EQ(home_page["spaceId"], space_id_);
+  EXPECT_FALSE(home_page.contains("parentId"));
   EXPECT_FALSE(single["_links"].value("base", "").empty());
   Control("POST", "/_emulator/confluence/spaces", {{"key", "OTHER"}, {"name", "Other"}});
   auto paged = Call("GET", "/spaces?limit=1", "/spaces", 200);

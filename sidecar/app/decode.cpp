@@ -137,8 +137,9 @@ int RunDecode(const DecodeOptions& options) {
     }
   }
   std::fflush(stdout);
-  // Final status update, CopyDone, drain.
-  if (auto st = ls.Close(); !st) log("warning", st.Err().message);
+  // Final status update, CopyDone, drain; a second SIGINT/SIGTERM cuts the
+  // drain short (the final status update has been sent by then).
+  if (auto st = ls.Close(signals.Fd()); !st) log("warning", st.Err().message);
   return exit_code;
 }
 

@@ -188,14 +188,15 @@ common::Result<StreamEvent> LogicalStream::Next(int stop_fd) {
   return ev;
 }
 
-common::Status LogicalStream::Close() {
+common::Status LogicalStream::Close(int stop_fd) {
   if (deferred_received_) {
     tracker_.Received(*deferred_received_);
     deferred_received_.reset();
   }
   if (!conn_) return {};
   auto st = SendStatus(false);
-  auto fin = conn_->Finish();
+  // The server answers CopyDone at once; a status interval is ample.
+  auto fin = conn_->Finish(std::max(options_.status_interval, std::chrono::milliseconds(5000)), stop_fd);
   conn_.reset();
   if (!st) return st;
   return fin;

@@ -78,7 +78,8 @@ class LogicalStream {
   common::Status Restart(const common::Error& why);
 
   // Final status update, CopyDone, drain; the stream is closed afterwards.
-  common::Status Close();
+  // The drain ends early when stop_fd (if >= 0) becomes readable.
+  common::Status Close(int stop_fd = -1);
 
   const pgoutput::Decoder& Decoder() const { return decoder_; }
   const pgoutput::TypeRegistry& Types() const { return types_; }

@@ -1,7 +1,9 @@
 #include "stream/replication.hpp"
 
+#include <poll.h>
 #include <sys/select.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -161,16 +163,36 @@ common::Status ReplicationStream::SendStatus(Lsn write, Lsn flush, bool reply_re
   return {};
 }
 
-common::Status ReplicationStream::Finish() {
+common::Status ReplicationStream::Finish(std::chrono::milliseconds timeout, int stop_fd) {
   if (PQputCopyEnd(conn_.get(), nullptr) <= 0) return common::TransientError("CopyDone failed");
-  PQflush(conn_.get());
+  // Drain without blocking, so that a stuck server or a second signal cannot
+  // hold the process: wait for the socket, the stop fd or the deadline.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto wait = [&]() -> common::Status {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return common::TransientError("end of stream: timed out waiting for the server");
+    pollfd fds[2] = {{PQsocket(conn_.get()), POLLIN, 0}, {stop_fd, POLLIN, 0}};
+    // A flush still pending also needs the socket writable.
+    if (PQflush(conn_.get()) == 1) fds[0].events |= POLLOUT;
+    int rc = ::poll(fds, stop_fd >= 0 ? 2 : 1, static_cast<int>(left.count()));
+    if (rc < 0 && errno != EINTR) return common::TransientError("end of stream: poll failed");
+    if (stop_fd >= 0 && (fds[1].revents & POLLIN)) return common::TransientError("end of stream: interrupted");
+    if (!PQconsumeInput(conn_.get()))
+      return common::TransientError(std::string("end of stream: ") + PQerrorMessage(conn_.get()));
+    return {};
+  };
   for (;;) {
     char* buf = nullptr;
-    int n = PQgetCopyData(conn_.get(), &buf, 0);
+    int n = PQgetCopyData(conn_.get(), &buf, 1);
     if (buf) PQfreemem(buf);
-    if (n < 0) break;
+    if (n > 0) continue;
+    if (n == -1) break;  // the server's CopyDone
+    if (n < -1) return common::TransientError(std::string("end of stream: ") + PQerrorMessage(conn_.get()));
+    if (auto st = wait(); !st) return st;
   }
   for (;;) {
+    while (PQisBusy(conn_.get()))
+      if (auto st = wait(); !st) return st;
     ResultPtr r(PQgetResult(conn_.get()));
     if (!r) break;
     auto s = PQresultStatus(r.get());

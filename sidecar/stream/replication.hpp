@@ -47,8 +47,9 @@ class ReplicationStream {
   common::Result<Frame> Next(std::chrono::milliseconds timeout, int extra_fd);
   // 'r' standby status update: write, flush, apply, sendTime, replyRequested.
   common::Status SendStatus(Lsn write, Lsn flush, bool reply_requested = false);
-  // CopyDone, drain until -1, check the final result.
-  common::Status Finish();
+  // CopyDone, drain until the server's CopyDone, check the final result; gives
+  // up after timeout or as soon as stop_fd (if >= 0) becomes readable.
+  common::Status Finish(std::chrono::milliseconds timeout, int stop_fd);
 
  private:
   explicit ReplicationStream(ConnPtr conn) : conn_(std::move(conn)) {}

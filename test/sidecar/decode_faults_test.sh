@@ -4,7 +4,8 @@
 # a transaction, lead to a reconnect from the position decode has written
 # (the server's confirmed position lags: the status interval is a minute);
 # the relation cache and the partial transaction are discarded and every row
-# is printed exactly once.
+# is printed exactly once. Then a server that stops answering: SIGTERM gives
+# up draining after a bounded wait, and a second SIGTERM at once.
 set -euo pipefail
 E2E_NAME=faults
 . "$(dirname "$0")/e2e_lib.sh"
@@ -43,4 +44,28 @@ import json, sys
 ids = [json.loads(l)["key"]["id"] for l in open(sys.argv[1])]
 assert ids == [0, 1, 2, 3], ids
 PY
+
+# A stalled server: after the marked row nothing reaches decode any more.
+python3 "$here/fault_proxy.py" "$host" "${PGPORT:-5432}" "$dir/port2" STALL-HERE stall stall 2>"$dir/proxy2.err" &
+bg_pids+=("$!")
+wait_until 10 test -s "$dir/port2" || fail "second proxy did not start"
+conninfo="host=127.0.0.1 port=$(cat "$dir/port2") sslmode=disable gssencmode=disable options='-c logical_decoding_work_mem=64kB'"
+q "INSERT INTO $tbl VALUES (4, 'STALL-HERE')"
+# One SIGTERM: the drain waits at most max(status interval, 5 s).
+start_decode stall1 --confirm --status-interval 1
+stalls() { [ "$(grep -c 'fault_proxy: stall' "$dir/proxy2.err")" -ge "$1" ]; }
+wait_until 10 stalls 1 || fail "stall not injected"
+t0=$SECONDS
+kill -TERM "$decode_pid"; wait "$decode_pid" || fail "stalled decode did not exit 0 after SIGTERM"
+[ $((SECONDS - t0)) -le 9 ] || fail "drain of a stalled server took $((SECONDS - t0)) s"
+grep -q 'timed out waiting for the server' "$dir/stall1.err" || fail "no drain timeout logged"
+# Two SIGTERMs with an hour-long status interval: the second one ends the drain.
+start_decode stall2 --confirm --status-interval 3600
+wait_until 10 stalls 2 || fail "second stall not injected"
+t0=$SECONDS
+kill -TERM "$decode_pid"; sleep 1; kill -TERM "$decode_pid" 2>/dev/null || true
+wait "$decode_pid" || fail "decode did not exit 0 after two SIGTERMs"
+[ $((SECONDS - t0)) -le 4 ] || fail "second SIGTERM did not cut the drain short ($((SECONDS - t0)) s)"
+grep -q 'end of stream: interrupted' "$dir/stall2.err" || fail "interrupted drain not logged"
+[ ! -s "$dir/stall1.out" ] && [ ! -s "$dir/stall2.out" ] || fail "lines printed past the stall"
 echo ok

@@ -10,6 +10,8 @@ each pgoutput Insert ('w' CopyData whose message type is 'I') containing the
 bytes MARKER triggers the next fault, in order:
   corrupt  the Insert's tuple tag 'N' becomes 'X' (a malformed frame)
   drop     both sockets are closed before the Insert is relayed
+  stall    from the Insert on, nothing more reaches the client (the server
+           seems to hang; the connection stays open)
   pass     nothing
 Once the faults are used up, and for all other traffic, bytes pass unchanged.
 Clients must use sslmode=disable (the relay parses plain protocol messages).
@@ -55,11 +57,14 @@ def client_to_server(client, server):
 
 def server_to_client(server, client):
     buf = b""
+    stalled = False
     try:
         while True:
             data = server.recv(65536)
             if not data:
                 break
+            if stalled:
+                continue
             buf += data
             out = b""
             while len(buf) >= 5:
@@ -74,6 +79,10 @@ def server_to_client(server, client):
                     if fault == "drop":
                         client.sendall(out)
                         raise ConnectionAbortedError
+                    if fault == "stall":
+                        stalled = True
+                        buf = b""
+                        break
                     if fault == "corrupt":
                         # 'I', relation oid (4 bytes), then the tuple tag 'N'.
                         msg[5 + 25 + 5] = ord("X")

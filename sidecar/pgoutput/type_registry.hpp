@@ -17,10 +17,10 @@ namespace syncbridge::pgoutput {
 // One pg_type row, as fetched by stream/type_resolver.
 struct TypeRow {
   std::uint32_t oid = 0;
-  char typtype = 'b';      // b base, c composite, d domain, e enum, p pseudo, r range, m multirange
+  char typtype = 'b';  // b base, c composite, d domain, e enum, p pseudo, r range, m multirange
   std::uint32_t basetype = 0;  // domains
   std::uint32_t elem = 0;      // arrays
-  char category = 'U';     // 'A' for arrays
+  char category = 'U';         // 'A' for arrays
   char delim = ',';
   std::string schema;
   std::string name;

@@ -23,8 +23,8 @@ bool RetryPolicy::OnFailure(const common::Error& error) {
   return max_failures_ == 0 || failures_ <= max_failures_;
 }
 
-BackoffPolicy::BackoffPolicy(std::chrono::milliseconds initial, std::chrono::milliseconds maximum, double scaling,
-                             Random random)
+BackoffPolicy::BackoffPolicy(std::chrono::milliseconds initial, std::chrono::milliseconds maximum,
+                             double scaling, Random random)
     : initial_(std::max(initial, std::chrono::milliseconds(1))),
       maximum_(std::max(maximum, initial_)),
       scaling_(std::max(scaling, 1.0)),
@@ -33,7 +33,9 @@ BackoffPolicy::BackoffPolicy(std::chrono::milliseconds initial, std::chrono::mil
   if (!random_) {
     // Each policy owns its generator: no shared mutable state between streams.
     random_ = [engine = std::mt19937_64(std::random_device{}()),
-               dist = std::uniform_real_distribution<double>(0.0, 1.0)]() mutable { return dist(engine); };
+               dist = std::uniform_real_distribution<double>(0.0, 1.0)]() mutable {
+      return dist(engine);
+    };
   }
 }
 

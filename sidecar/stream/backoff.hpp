@@ -36,8 +36,8 @@ class BackoffPolicy {
  public:
   using Random = std::function<double()>;  // uniform in [0, 1)
 
-  BackoffPolicy(std::chrono::milliseconds initial, std::chrono::milliseconds maximum, double scaling = 2.0,
-                Random random = {});
+  BackoffPolicy(std::chrono::milliseconds initial, std::chrono::milliseconds maximum,
+                double scaling = 2.0, Random random = {});
   std::chrono::milliseconds OnCompletion();
   void Reset() { current_ = initial_; }
 

@@ -23,7 +23,8 @@ bool WaitReadable(int fd, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-LogicalStream::LogicalStream(StreamOptions options, RetryPolicy retry, BackoffPolicy backoff, LogFn log)
+LogicalStream::LogicalStream(StreamOptions options, RetryPolicy retry, BackoffPolicy backoff,
+                             LogFn log)
     : options_(std::move(options)),
       retry_(retry),
       backoff_(std::move(backoff)),
@@ -39,8 +40,9 @@ common::Status LogicalStream::Connect(Lsn from) {
   if (auto st = c.Value().Start(options_.slot, options_.publication, from); !st) return st;
   conn_.emplace(std::move(c.Value()));
   connected_at_ = last_status_ = Clock::now();
-  log_("info", "streaming slot from " + from.ToString() + " with pgoutput protocol " +
-                   std::to_string(conn_->ProtoVersion()),
+  log_("info",
+       "streaming slot from " + from.ToString() + " with pgoutput protocol " +
+           std::to_string(conn_->ProtoVersion()),
        {from, retry_.Failures()});
   return {};
 }
@@ -76,7 +78,8 @@ common::Status LogicalStream::Fail(const common::Error& error) {
   if (error.kind == common::ErrorKind::kThrottled)
     delay = std::max(delay, std::chrono::milliseconds(error.retry_after_ms));
   reconnect_at_ = Clock::now() + delay;
-  log_("warning", error.message + "; reconnecting in " + std::to_string(delay.count()) + " ms", {at, attempt});
+  log_("warning", error.message + "; reconnecting in " + std::to_string(delay.count()) + " ms",
+       {at, attempt});
   return {};
 }
 
@@ -95,7 +98,8 @@ common::Status LogicalStream::SendStatus(bool reply_requested) {
 
 common::Status LogicalStream::TransactionEnd(Lsn end_lsn) {
   if (!tracker_.Begin(end_lsn))
-    return common::ProtocolError("transaction end " + end_lsn.ToString() + " is not after the previous one");
+    return common::ProtocolError("transaction end " + end_lsn.ToString() +
+                                 " is not after the previous one");
   return {};
 }
 
@@ -109,10 +113,14 @@ common::Status LogicalStream::ResolveTypes(const pgoutput::Relation& rel) {
 }
 
 void LogicalStream::Track(const pgoutput::Decoded& msg) {
-  if (std::holds_alternative<pgoutput::Begin>(msg)) in_txn_ = true;
-  else if (std::holds_alternative<pgoutput::Commit>(msg)) in_txn_ = false;
-  else if (auto* s = std::get_if<pgoutput::StreamStart>(&msg)) open_streams_.insert(s->xid.value);
-  else if (auto* c = std::get_if<pgoutput::StreamCommit>(&msg)) open_streams_.erase(c->xid.value);
+  if (std::holds_alternative<pgoutput::Begin>(msg))
+    in_txn_ = true;
+  else if (std::holds_alternative<pgoutput::Commit>(msg))
+    in_txn_ = false;
+  else if (auto* s = std::get_if<pgoutput::StreamStart>(&msg))
+    open_streams_.insert(s->xid.value);
+  else if (auto* c = std::get_if<pgoutput::StreamCommit>(&msg))
+    open_streams_.erase(c->xid.value);
   else if (auto* a = std::get_if<pgoutput::StreamAbort>(&msg); a && a->xid == a->subxid)
     open_streams_.erase(a->xid.value);
 }
@@ -131,7 +139,8 @@ common::Result<StreamEvent> LogicalStream::Next(int stop_fd) {
 
   if (!conn_) {
     if (Clock::now() < reconnect_at_) {
-      if (WaitReadable(stop_fd, std::min(Until(reconnect_at_), options_.status_interval))) return StreamEvent{};
+      if (WaitReadable(stop_fd, std::min(Until(reconnect_at_), options_.status_interval)))
+        return StreamEvent{};
       if (Clock::now() < reconnect_at_) return StreamEvent{};
     }
     ++reconnects_;
@@ -153,7 +162,7 @@ common::Result<StreamEvent> LogicalStream::Next(int stop_fd) {
     if (auto st = SendStatus(false); !st) return failed(st.Err());
   }
   auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(options_.status_interval -
-                                                                     (Clock::now() - last_status_));
+                                                                    (Clock::now() - last_status_));
   auto frame = conn_->Next(std::max(wait, std::chrono::milliseconds(0)), stop_fd);
   if (!frame) return failed(frame.Err());
   auto& f = frame.Value();
@@ -196,7 +205,8 @@ common::Status LogicalStream::Close(int stop_fd) {
   if (!conn_) return {};
   auto st = SendStatus(false);
   // The server answers CopyDone at once; a status interval is ample.
-  auto fin = conn_->Finish(std::max(options_.status_interval, std::chrono::milliseconds(5000)), stop_fd);
+  auto fin =
+      conn_->Finish(std::max(options_.status_interval, std::chrono::milliseconds(5000)), stop_fd);
   conn_.reset();
   if (!st) return st;
   return fin;

@@ -50,7 +50,8 @@ struct LogFields {
   std::optional<Lsn> lsn;
   int attempt = 0;
 };
-using LogFn = std::function<void(const char* level, const std::string& message, const LogFields& fields)>;
+using LogFn =
+    std::function<void(const char* level, const std::string& message, const LogFields& fields)>;
 
 class LogicalStream {
  public:

@@ -23,7 +23,8 @@ SELECT DISTINCT t.oid, t.typtype, t.typbasetype, t.typelem, t.typcategory, t.typ
 
 }  // namespace
 
-common::Result<std::vector<pgoutput::TypeRow>> TypeResolver::Fetch(const std::vector<std::uint32_t>& oids) {
+common::Result<std::vector<pgoutput::TypeRow>> TypeResolver::Fetch(
+    const std::vector<std::uint32_t>& oids) {
   if (oids.empty()) return std::vector<pgoutput::TypeRow>{};
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
     // Later keywords override what the expanded conninfo says, so a conninfo

@@ -1,7 +1,7 @@
 // Retry policy (whether) and backoff policy (how long), with injected randomness.
-#include <gtest/gtest.h>
-
 #include "stream/backoff.hpp"
+
+#include <gtest/gtest.h>
 
 namespace syncbridge::stream {
 namespace {

@@ -1,8 +1,7 @@
 // SpillBuffer: bounded memory, exact replay order, subtransaction discards
 // before and after records reached the file, nothing left on disk.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>

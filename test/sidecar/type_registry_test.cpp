@@ -1,13 +1,15 @@
 // User types folded into the built-in rendering they share.
+#include "pgoutput/type_registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include "pgoutput/render.hpp"
-#include "pgoutput/type_registry.hpp"
 
 namespace syncbridge::pgoutput {
 namespace {
 
-TypeRow Row(std::uint32_t oid, char typtype, std::uint32_t base, std::uint32_t elem, char category, char delim = ',') {
+TypeRow Row(std::uint32_t oid, char typtype, std::uint32_t base, std::uint32_t elem, char category,
+            char delim = ',') {
   TypeRow r;
   r.oid = oid;
   r.typtype = typtype;
@@ -23,18 +25,18 @@ TypeRow Row(std::uint32_t oid, char typtype, std::uint32_t base, std::uint32_t e
 TEST(TypeRegistry, FoldsUserTypesIntoBuiltins) {
   TypeRegistry reg;
   const std::vector<TypeRow> rows = {
-      Row(16500, 'e', 0, 0, 'E'),          // enum
-      Row(16501, 'd', 23, 0, 'N'),         // domain over int4
-      Row(16502, 'd', 16501, 0, 'N'),      // domain over that domain
-      Row(16503, 'b', 0, 16500, 'A'),      // enum[]
-      Row(16504, 'b', 0, 16501, 'A'),      // domain-over-int4[]
-      Row(16505, 'c', 0, 0, 'C'),          // composite
-      Row(16506, 'b', 0, 16505, 'A'),      // composite[]
-      Row(16507, 'd', 1231, 0, 'A'),       // domain over numeric[]
+      Row(16500, 'e', 0, 0, 'E'),           // enum
+      Row(16501, 'd', 23, 0, 'N'),          // domain over int4
+      Row(16502, 'd', 16501, 0, 'N'),       // domain over that domain
+      Row(16503, 'b', 0, 16500, 'A'),       // enum[]
+      Row(16504, 'b', 0, 16501, 'A'),       // domain-over-int4[]
+      Row(16505, 'c', 0, 0, 'C'),           // composite
+      Row(16506, 'b', 0, 16505, 'A'),       // composite[]
+      Row(16507, 'd', 1231, 0, 'A'),        // domain over numeric[]
       Row(16508, 'b', 0, 16505, 'A', ';'),  // array with another delimiter
-      Row(16510, 'd', 1186, 0, 'T'),       // domain over interval (built-in, no typed rendering)
-      Row(16511, 'b', 0, 16510, 'A'),      // ...and its array
-      Row(16512, 'd', 16503, 0, 'A'),      // domain over enum[]
+      Row(16510, 'd', 1186, 0, 'T'),        // domain over interval (built-in, no typed rendering)
+      Row(16511, 'b', 0, 16510, 'A'),       // ...and its array
+      Row(16512, 'd', 16503, 0, 'A'),       // domain over enum[]
   };
   reg.Add(rows);
   EXPECT_EQ(reg.RenderOid(16500), 25u);
@@ -57,7 +59,8 @@ TEST(TypeRegistry, FoldsUserTypesIntoBuiltins) {
   EXPECT_EQ(reg.NameOf(16501), "public.t16501");
 
   EXPECT_EQ(RenderValue(reg.RenderOid(16501), "42"), "42");
-  EXPECT_EQ(RenderValue(reg.RenderOid(16503), "{happy,\"very sad\",NULL}"), "[\"happy\",\"very sad\",null]");
+  EXPECT_EQ(RenderValue(reg.RenderOid(16503), "{happy,\"very sad\",NULL}"),
+            "[\"happy\",\"very sad\",null]");
   EXPECT_EQ(RenderValue(reg.RenderOid(16504), "{1,2}"), "[1,2]");
   EXPECT_EQ(RenderValue(reg.RenderOid(16506), "{\"(1,x)\",\"(2,\\\"y z\\\")\"}"),
             "[\"(1,x)\",\"(2,\\\"y z\\\")\"]");
@@ -68,7 +71,9 @@ TEST(TypeRegistry, FoldsUserTypesIntoBuiltins) {
 TEST(TypeRegistry, UnresolvedListsOnlyNewUserOids) {
   TypeRegistry reg;
   Relation rel;
-  rel.columns = {{true, "id", 20, -1}, {false, "mood", 16500, -1}, {false, "tags", 16503, -1},
+  rel.columns = {{true, "id", 20, -1},
+                 {false, "mood", 16500, -1},
+                 {false, "tags", 16503, -1},
                  {false, "again", 16500, -1}};
   EXPECT_EQ(reg.Unresolved(rel), (std::vector<std::uint32_t>{16500, 16503}));
   reg.Add({Row(16500, 'e', 0, 0, 'E'), Row(16503, 'b', 0, 16500, 'A')});

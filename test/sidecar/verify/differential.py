@@ -40,11 +40,11 @@ CREATE TABLE d_full (id int, v text, n numeric, f8 float8, m dmood, big text, n_
 ALTER TABLE d_full ALTER COLUMN big SET STORAGE EXTERNAL;
 ALTER TABLE d_full REPLICA IDENTITY FULL;
 CREATE TABLE d_comp (a int, b text, v jsonb, pad text, PRIMARY KEY (a, b));
+CREATE TABLE d_conc (id int8 PRIMARY KEY, t text, j jsonb);
 CREATE TABLE d_sentinel (id int PRIMARY KEY);
-CREATE PUBLICATION p_diff FOR TABLE d_main, d_full, d_comp, d_sentinel;
+CREATE PUBLICATION p_diff FOR TABLE d_main, d_full, d_comp, d_conc, d_sentinel;
 """
 
-TABLES = "public.d_main,public.d_full,public.d_comp,public.d_sentinel"
 
 MAIN_COLS = ["i2", "i4", "n", "n2", "b", "f4", "f8", "t", "vc", "bp", "ts", "tsn", "d", "tm", "u", "by",
              "j", "jb", "ia", "ta", "na", "fa", "ba", "tsa", "ma", "m", "pi", "big", "big2"]
@@ -347,7 +347,29 @@ def workload(seed, txns):
         if t % 40 == 20:
             big_txn(out, r, new_id)
     big_txn(out, r, new_id)
-    out.append("INSERT INTO d_sentinel VALUES (1);")
+    return "\n".join(out) + "\n"
+
+
+def concurrent(seed, txns):
+    """Large transactions of a second session, run beside the workload: their
+    streamed blocks interleave with the workload's own streamed transactions,
+    and each rolls back a subtransaction in the middle."""
+    r = random.Random(seed ^ 0x5EED)
+    out = ["SET client_min_messages = warning;"]
+    for k in range(txns):
+        base = (k + 1) * 100000
+        out.append("BEGIN;")
+        for step in range(3):
+            lo = base + step * 1000
+            out.append("INSERT INTO d_conc SELECT g, repeat(md5(g::text), %d), jsonb_build_object('k', g) "
+                       "FROM generate_series(%d, %d) g;" % (r.randint(2, 8), lo, lo + r.randint(200, 500)))
+            if step == 1:
+                out.append("SAVEPOINT s;")
+                out.append("UPDATE d_conc SET t = 'rolled back' WHERE id >= %d;" % base)
+                out.append("ROLLBACK TO SAVEPOINT s;")
+            out.append("SELECT pg_sleep(%.2f);" % r.uniform(0.02, 0.1))
+        out.append("DELETE FROM d_conc WHERE id %% 3 = 0 AND id >= %d;" % base)
+        out.append("ROLLBACK;" if r.random() < 0.2 else "COMMIT;")
     return "\n".join(out) + "\n"
 
 
@@ -792,6 +814,9 @@ def main():
     w = sub.add_parser("workload")
     w.add_argument("--seed", type=int, required=True)
     w.add_argument("--transactions", type=int, default=200)
+    cc = sub.add_parser("concurrent")
+    cc.add_argument("--seed", type=int, required=True)
+    cc.add_argument("--transactions", type=int, default=12)
     c = sub.add_parser("compare")
     c.add_argument("--catalog", required=True)
     c.add_argument("--wal2json", required=True)
@@ -801,6 +826,8 @@ def main():
         sys.stdout.write(SCHEMA)
     elif a.cmd == "workload":
         sys.stdout.write(workload(a.seed, a.transactions))
+    elif a.cmd == "concurrent":
+        sys.stdout.write(concurrent(a.seed, a.transactions))
     else:
         with open(a.catalog, encoding="utf-8") as f:
             catalog = json.load(f)

@@ -16,9 +16,11 @@ psql -X -qAt -c 'SELECT 1' >/dev/null 2>&1 || { echo "no database reachable, ski
 db="sbdiff_$$_$RANDOM"
 dir=$(mktemp -d)
 pid=
+cpid=
 admin() { psql -X -qAt -v ON_ERROR_STOP=1 -c "$1"; }
 indb() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 cleanup() {
+  if [ -n "$cpid" ]; then kill "$cpid" 2>/dev/null || true; wait "$cpid" 2>/dev/null || true; fi
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   indb -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database()" \
     >/dev/null 2>&1 || true
@@ -41,12 +43,19 @@ if ! indb -c "SELECT 1 FROM pg_create_logical_replication_slot('s_w2j', 'wal2jso
 fi
 
 "${py[@]}" workload --seed "$seed" --transactions "$txns" >"$dir/workload.sql"
+"${py[@]}" concurrent --seed "$seed" >"$dir/concurrent.sql"
+# A second session's large transactions interleave with the workload's.
+indb -f "$dir/concurrent.sql" >/dev/null &
+cpid=$!
 indb -f "$dir/workload.sql" >/dev/null
+wait "$cpid"
+cpid=
+indb -c "INSERT INTO d_sentinel VALUES (1)"
 
 "$bin" decode --conninfo "dbname=$db" --slot s_pgo --publication p_diff --status-interval 1 \
   >"$dir/decode.jsonl" 2>"$dir/decode.err" &
 pid=$!
-# The workload's last statement writes d_sentinel; once its line is out, all is.
+# d_sentinel is written last; once its line is out, everything is.
 for _ in $(seq 600); do
   grep -q '"table":"d_sentinel"' "$dir/decode.jsonl" && break
   kill -0 "$pid" 2>/dev/null || break
@@ -70,7 +79,7 @@ SET bytea_output = 'hex';
 SELECT data FROM pg_logical_slot_get_changes('s_w2j', NULL, NULL,
   'format-version', '2', 'include-xids', '1', 'include-timestamp', '1', 'include-lsn', '1',
   'include-type-oids', '1',
-  'add-tables', 'public.d_main,public.d_full,public.d_comp,public.d_sentinel');
+  'add-tables', 'public.d_main,public.d_full,public.d_comp,public.d_conc,public.d_sentinel');
 SQL
 
 indb -o "$dir/catalog.json" <<'SQL'

@@ -33,7 +33,7 @@ void WorkerPool::Submit(Job job) {
 
 int WorkerPool::Pending() const {
   std::lock_guard lock(mu_);
-  return static_cast<int>(jobs_.size()) + running_;
+  return static_cast<int>(jobs_.size() + done_.size()) + running_;
 }
 
 int WorkerPool::DrainCompletions() {

@@ -32,7 +32,7 @@ class WorkerPool {
   int EventFd() const { return event_fd_; }
   // Runs every waiting completion on the calling thread; returns how many.
   int DrainCompletions();
-  // Jobs queued or running.
+  // Jobs queued, running, or finished with their completion not yet drained.
   int Pending() const;
 
  private:

@@ -1,0 +1,155 @@
+// The push path between the stream and the connectors (DESIGN.md, "Flow of
+// one change (push)", steps 2-5): stages the changes of a transaction, reads
+// their ledger rows in one round trip, decides per row (mapper::Decide) in
+// commit order, hands operations to the scheduler, sends ready batches on the
+// worker pool, records outcomes in the ledger, and marks a transaction durable
+// in the progress tracker once every change of it is applied and recorded or
+// parked as an item error. Single-threaded: every method runs on the owner's
+// loop; HTTP runs on the workers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dispatch/scheduler.hpp"
+#include "dispatch/worker_pool.hpp"
+#include "engine/ports.hpp"
+#include "http/retry.hpp"
+#include "progress/tracker.hpp"
+
+namespace syncbridge::engine {
+
+struct EngineOptions {
+  int max_in_flight_per_target = 4;
+  // Changes held in memory at most; the caller stops reading the stream
+  // while Saturated() (memory does not grow with transaction size).
+  std::size_t max_outstanding_changes = 20000;
+  // Staged changes are resolved against the ledger in chunks of this size.
+  std::size_t lookup_chunk = 500;
+  http::RetryPolicy retry;
+  http::BackoffPolicy backoff;
+  // Wait before trying a target again after a configuration error (list
+  // missing, credentials refused): the DBA has to act first.
+  std::chrono::milliseconds config_error_retry{std::chrono::seconds(30)};
+};
+
+struct SyncCounters {
+  std::int64_t received = 0, created = 0, updated = 0, deleted = 0, moved = 0, skipped = 0, failed = 0;
+  std::int64_t retries = 0, throttled = 0, requests = 0;
+};
+
+class PushEngine {
+ public:
+  using MappingLookup = std::function<const mapper::SyncMapping*(int sync_id)>;
+  using Clock = dispatch::Clock;
+  // Called when a target cannot be served (its connection's credentials, a
+  // missing list); the daemon records it where the DBA looks.
+  using TargetErrorSink = std::function<void(int target_id, const std::string& message)>;
+
+  PushEngine(EngineOptions options, MappingLookup mappings, LedgerPort& ledger, RowSource& rows,
+             ConnectorRegistry& connectors, dispatch::WorkerPool& pool, progress::Tracker& tracker,
+             std::function<Clock::time_point()> now = Clock::now,
+             std::function<double()> uniform01 = nullptr);
+
+  // One row change of transaction `txn` (any id unique among open
+  // transactions), in stream order. `old_key` is set when an update changed
+  // the row's key: the old row is deleted remotely and the new one created.
+  common::Status Change(std::uint64_t txn, int sync_id, mapper::RowChange change, common::Lsn lsn,
+                        std::optional<nlohmann::json> old_key = std::nullopt);
+  // The transaction committed at end_lsn: it becomes durable (confirmable)
+  // when all its changes are. Also for transactions with no synced change.
+  common::Status Commit(std::uint64_t txn, common::Lsn end_lsn);
+  // Sends the batches that may leave now.
+  common::Status Pump();
+  // Runs finished batches' completions (call when the pool's eventfd is readable).
+  common::Status Complete();
+
+  bool Saturated() const { return outstanding_ >= options_.max_outstanding_changes; }
+  bool Idle() const { return outstanding_ == 0 && txns_.empty(); }
+  std::optional<Clock::time_point> NextWake() const { return scheduler_.NextWake(); }
+  const std::map<int, SyncCounters>& Counters() const { return counters_; }
+  void SetTargetErrorSink(TargetErrorSink sink) { target_error_ = std::move(sink); }
+  // A ledger write failed: the engine stops; the daemon restarts the stream
+  // from the slot (pending marks and hashes make the replay exact).
+  const std::optional<common::Error>& Fatal() const { return fatal_; }
+
+ private:
+  struct PendingChange {
+    std::uint64_t txn = 0;
+    int sync_id = 0;
+    mapper::RowChange change;
+    common::Lsn lsn;
+    bool full_row_read = false;
+  };
+  struct KeyState {
+    int sync_id = 0;
+    nlohmann::json row_key;
+    std::optional<LedgerRecord> record;
+    std::deque<PendingChange> queue;
+    bool busy = false;
+  };
+  enum class Stage { kSingle, kMoveDelete, kMoveCreate };
+  struct Work {
+    std::string key;
+    int target_id = 0;
+    Stage stage = Stage::kSingle;
+    connectors::Operation op;
+    mapper::Decision decision;
+    bool lookup_first = false;
+    int attempts = 0;
+    Clock::time_point first_sent{};
+  };
+  struct InFlightBatch {
+    int target_id = 0;
+    std::vector<dispatch::WorkId> work;
+  };
+  struct TxnState {
+    std::size_t outstanding = 0;
+    std::optional<common::Lsn> end;
+  };
+
+  static std::string KeyOf(int sync_id, const nlohmann::json& row_key);
+  common::Status Stage(std::uint64_t txn, int sync_id, mapper::RowChange change, common::Lsn lsn);
+  common::Status ResolveStaged();
+  common::Status Advance(const std::string& key);
+  void FinishHead(KeyState& state);
+  void AddWork(const std::string& key, KeyState& state, int target_id, enum Stage stage, connectors::Operation op,
+               const mapper::Decision& decision);
+  void OnBatchDone(std::uint64_t batch_id, common::Result<std::vector<connectors::OperationResult>> results);
+  common::Status RecordErrors(const std::vector<ItemError>& errors);
+  ItemError ErrorFor(const KeyState& state, const Work& work, const std::string& message, int http_status = 0,
+                     const std::string& code = "") const;
+  static const char* OperationName(const Work& work);
+
+  EngineOptions options_;
+  MappingLookup mappings_;
+  LedgerPort& ledger_;
+  RowSource& rows_;
+  ConnectorRegistry& connectors_;
+  dispatch::WorkerPool& pool_;
+  progress::Tracker& tracker_;
+  std::function<Clock::time_point()> now_;
+  http::Backoff backoff_;
+  dispatch::Scheduler scheduler_;
+  TargetErrorSink target_error_;
+
+  std::vector<PendingChange> staged_;
+  std::map<std::string, KeyState> keys_;
+  std::map<dispatch::WorkId, Work> work_;
+  std::map<std::uint64_t, InFlightBatch> batches_;
+  std::map<std::uint64_t, TxnState> txns_;
+  std::map<int, SyncCounters> counters_;
+  std::size_t outstanding_ = 0;
+  dispatch::WorkId next_work_ = 1;
+  std::uint64_t next_batch_ = 1;
+  std::optional<common::Error> fatal_;
+};
+
+}  // namespace syncbridge::engine

@@ -361,3 +361,74 @@ TEST_F(EngineTest, TransactionsWithoutSyncedChangesAreDurableAtOnce) {
 
 }  // namespace
 }  // namespace syncbridge::engine
+
+#include "engine/line_router.hpp"
+
+namespace syncbridge::engine {
+namespace {
+
+class RouterTest : public EngineTest {
+ protected:
+  RouterTest()
+      : router_(
+            engine_,
+            [](const std::string& schema, const std::string& table) {
+              if (schema == "public" && table == "books") return std::vector<TableSync>{{1, true, {"id"}}};
+              return std::vector<TableSync>{};
+            },
+            [this](int sync_id, common::Lsn) {
+              truncated_.push_back(sync_id);
+              return common::Status();
+            }) {}
+
+  static std::string Line(const std::string& op, const json& key, const json& row, const char* origin = nullptr) {
+    json line = {{"lsn", "0/10"}, {"end_lsn", "0/20"}, {"xid", 1}, {"schema", "public"}, {"table", "books"},
+                 {"op", op}, {"key", key}, {"origin", origin ? json(origin) : json(nullptr)}};
+    if (op != "delete") line["new"] = row;
+    return line.dump();
+  }
+
+  LineRouter router_;
+  std::vector<int> truncated_;
+};
+
+TEST_F(RouterTest, OwnPullsAreNotPushedBack) {
+  ASSERT_TRUE(router_.OnLine(Line("insert", {{"id", 1}}, Row(1, "pulled"), kPullOrigin)).Ok());
+  ASSERT_TRUE(router_.OnLine(Line("insert", {{"id", 2}}, Row(2, "local"))).Ok());
+  ASSERT_TRUE(router_.OnCommit(Lsn(100)).Ok());
+  Drain();
+  auto remote = RemoteAt(10);
+  EXPECT_EQ(remote.size(), 1u);
+  EXPECT_TRUE(remote.count(R"({"id":2})"));
+  EXPECT_EQ(router_.Counters().own_origin, 1);
+  EXPECT_EQ(tracker_.Flush(), Lsn(100));
+}
+
+TEST_F(RouterTest, AKeyChangeDeletesTheOldItemAndCreatesTheNew) {
+  ASSERT_TRUE(router_.OnLine(Line("insert", {{"id", 1}}, Row(1, "a"))).Ok());
+  ASSERT_TRUE(router_.OnCommit(Lsn(100)).Ok());
+  Drain();
+  rows_.table.erase(R"({"id":1})");
+  ASSERT_TRUE(router_.OnLine(Line("update", {{"id", 1}}, Row(5, "a"))).Ok());
+  ASSERT_TRUE(router_.OnCommit(Lsn(200)).Ok());
+  Drain();
+  auto remote = RemoteAt(10);
+  EXPECT_EQ(remote.size(), 1u);
+  EXPECT_TRUE(remote.count(R"({"id":5})"));
+}
+
+TEST_F(RouterTest, TruncatesGoToTheirPolicyAndOtherTablesAreIgnored) {
+  json truncate = {{"lsn", "0/30"}, {"end_lsn", "0/40"}, {"schema", "public"}, {"table", "books"},
+                   {"op", "truncate"}, {"key", json::object()}, {"origin", nullptr}};
+  ASSERT_TRUE(router_.OnLine(truncate.dump()).Ok());
+  json other = json::parse(Line("insert", {{"id", 1}}, Row(1, "x")));
+  other["table"] = "authors";
+  ASSERT_TRUE(router_.OnLine(other.dump()).Ok());
+  ASSERT_TRUE(router_.OnCommit(Lsn(300)).Ok());
+  EXPECT_EQ(truncated_, std::vector<int>{1});
+  EXPECT_EQ(router_.Counters().unsynced, 1);
+  EXPECT_FALSE(router_.OnLine("not json").Ok());
+}
+
+}  // namespace
+}  // namespace syncbridge::engine

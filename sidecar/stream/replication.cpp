@@ -50,7 +50,7 @@ common::Result<ReplicationStream> ReplicationStream::Connect(const std::string& 
   if (options.empty())
     if (const char* env = std::getenv("PGOPTIONS")) options = env;
   if (!options.empty()) options += ' ';
-  options += "-c DateStyle=ISO -c TimeZone=UTC -c bytea_output=hex -c extra_float_digits=3";
+  options += "-c DateStyle=ISO -c TimeZone=UTC -c bytea_output=hex -c extra_float_digits=3 -c client_encoding=UTF8";
   const char* keys[] = {"dbname", "replication", "options", "fallback_application_name", nullptr};
   const char* vals[] = {conninfo.c_str(), "database", options.c_str(), "syncbridged", nullptr};
   ConnPtr conn(PQconnectdbParams(keys, vals, 1));

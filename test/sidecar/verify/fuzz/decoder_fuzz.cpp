@@ -11,56 +11,51 @@
 #include <cstdlib>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "pgoutput/decoder.hpp"
 #include "pgoutput/formatter.hpp"
-
-#if __has_include("common/record_buffer.hpp")
-#define SB_FUZZ_RECORD_BUFFER 1
-#include <map>
-#include <memory>
-#include <vector>
-
-#include "common/record_buffer.hpp"
-#if __has_include("spill/spill_buffer.hpp")
-#define SB_FUZZ_SPILL 1
+#include "pgoutput/type_registry.hpp"
 #include "spill/spill_buffer.hpp"
-#endif
-#endif
 
 namespace {
 
 using syncbridge::common::Lsn;
 namespace pg = syncbridge::pgoutput;
 
-#if defined(SB_FUZZ_RECORD_BUFFER)
-std::unique_ptr<syncbridge::common::RecordBuffer> NewBuffer() {
-#if defined(SB_FUZZ_SPILL)
-  // A tiny memory limit, so larger transactions also go through the spill file.
-  syncbridge::spill::SpillOptions options;
-  options.memory_limit_bytes = 2048;
-  return std::make_unique<syncbridge::spill::SpillBuffer>(options);
-#else
-#error "record_buffer.hpp without spill/spill_buffer.hpp: give the fuzzer an in-memory RecordBuffer"
-#endif
+// User types at the OIDs the golden frames use from 16385 on (golden_mood is
+// 16385), so mutated Relation messages reach every rendering of user types.
+const pg::TypeRegistry& Types() {
+  static const pg::TypeRegistry registry = [] {
+    pg::TypeRegistry r;
+    std::vector<pg::TypeRow> rows = {
+        {16385, 'e', 0, 0, 'E', ',', "public", "mood"},
+        {16386, 'b', 0, 16385, 'A', ',', "public", "_mood"},
+        {16387, 'd', 23, 0, 'N', ',', "public", "posint"},
+        {16388, 'b', 0, 16387, 'A', ',', "public", "_posint"},
+        {16389, 'd', 1184, 0, 'D', ',', "public", "stamp"},
+        {16390, 'd', 3802, 0, 'U', ',', "public", "doc"},
+        {16391, 'c', 0, 0, 'C', ',', "public", "pair"},
+        {16392, 'b', 0, 16391, 'A', ',', "public", "_pair"},
+    };
+    r.Add(rows);
+    return r;
+  }();
+  return registry;
 }
-#endif
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::size_t lines = 0;
-  auto emit = [&](const std::string& line) {
+  auto emit = [](const std::string& line) {
     // Every change is exactly one line of stdout.
     if (line.empty() || line.find('\n') != std::string::npos) std::abort();
-    ++lines;
   };
-  auto commit = [&](Lsn) {};
-#if defined(SB_FUZZ_RECORD_BUFFER)
-  pg::Formatter formatter(emit, commit, NewBuffer);
-#else
-  pg::Formatter formatter(emit, commit);
-#endif
+  auto commit = [](Lsn) {};
+  // A tiny memory limit, so larger transactions also go through the spill file.
+  syncbridge::spill::SpillOptions spill;
+  spill.memory_limit_bytes = 2048;
+  pg::Formatter formatter(emit, commit, syncbridge::spill::MakeSpillFactory(spill), &Types());
   pg::Decoder decoder;
 
   std::size_t pos = 0;
@@ -70,11 +65,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pos += 2;
     if (len > size - pos) len = size - pos;
     // An exact-size heap copy, so ASan sees any read past the frame's end.
-    std::unique_ptr<std::uint8_t[]> frame(new std::uint8_t[len ? len : 1]);
-    std::copy(data + pos, data + pos + len, frame.get());
+    const std::vector<std::uint8_t> frame(data + pos, data + pos + len);
     pos += len;
     lsn += 0x28;
-    auto msg = decoder.Decode(std::span<const std::uint8_t>(frame.get(), len), Lsn(lsn));
+    auto msg = decoder.Decode(std::span<const std::uint8_t>(frame.data(), frame.size()), Lsn(lsn));
     if (!msg) continue;
     (void)formatter.Feed(msg.Value(), decoder, Lsn(lsn));
   }

@@ -50,7 +50,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--log", log_path, "append one JSON line per request to FILE");
   app.add_option("--threads", threads, "server threads")->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints help (exit 0) or the error; every bad argument exits 2.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   emulator::ServerOptions options;
   if (!ParseListen(listen, &options.address, &options.port)) {

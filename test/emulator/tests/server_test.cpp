@@ -188,9 +188,15 @@ TEST(EmulatorBinary, HelpAndBadArgumentsExit) {
   int status = help.Wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-  EmulatorProcess bad({"--listen", "127.0.0.1:0", "--faults", "429=7"});
-  status = bad.Wait();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  // Bad arguments, whether CLI11 or the emulator finds them, exit 2.
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--listen", "127.0.0.1:0", "--faults", "429=7"},
+                                                                {"--listen", "127.0.0.1:0", "--latency-ms", "-5"},
+                                                                {"--listen", "127.0.0.1"},
+                                                                {"--seed", "/nonexistent.json"}}) {
+    EmulatorProcess bad(args);
+    status = bad.Wait();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << args[args.size() - 1];
+  }
 }
 
 }  // namespace

@@ -85,7 +85,6 @@ SYNCBRIDGE_CONNINFO="$conninfo" SYNCBRIDGE_SLOT="$slot" SYNCBRIDGE_PUBLICATION="
   SYNCBRIDGE_RECONNECT_INITIAL_MS=100 SYNCBRIDGE_RECONNECT_MAX_MS=200 SYNCBRIDGE_RECONNECT_ATTEMPTS=3 \
   "$bin" decode >"$dir/noconfirm.out" 2>"$dir/noconfirm.err" &
 decode_pid=$!
-bg_pids+=("$decode_pid")
 wait_until 10 lines_at_least "$dir/noconfirm.out" 1 || fail "no line without --confirm"
 sleep 2.5
 kill -TERM "$decode_pid"; wait "$decode_pid" || fail "decode without --confirm did not exit 0"

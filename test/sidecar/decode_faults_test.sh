@@ -19,7 +19,6 @@ case "$host" in /*) ;; *) host=$(getent hosts "$host" | awk '{print $1; exit}');
 # The row with the marker: first seen corrupted, then the connection is cut
 # just before it, then it passes.
 python3 "$here/fault_proxy.py" "$host" "${PGPORT:-5432}" "$dir/port" FAULT-HERE corrupt drop 2>"$dir/proxy.err" &
-bg_pids+=("$!")
 wait_until 10 test -s "$dir/port" || fail "proxy did not start"
 conninfo="host=127.0.0.1 port=$(cat "$dir/port") sslmode=disable gssencmode=disable $conninfo"
 
@@ -47,7 +46,6 @@ PY
 
 # A stalled server: after the marked row nothing reaches decode any more.
 python3 "$here/fault_proxy.py" "$host" "${PGPORT:-5432}" "$dir/port2" STALL-HERE stall stall 2>"$dir/proxy2.err" &
-bg_pids+=("$!")
 wait_until 10 test -s "$dir/port2" || fail "second proxy did not start"
 conninfo="host=127.0.0.1 port=$(cat "$dir/port2") sslmode=disable gssencmode=disable options='-c logical_decoding_work_mem=64kB'"
 q "INSERT INTO $tbl VALUES (4, 'STALL-HERE')"

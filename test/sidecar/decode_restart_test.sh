@@ -10,8 +10,8 @@ E2E_NAME=restart
 . "$(dirname "$0")/e2e_lib.sh"
 command -v pg_ctlcluster >/dev/null && command -v pg_lsclusters >/dev/null \
   || { echo "pg_ctlcluster not available, skipping"; exit 77; }
-read -r version cluster < <(pg_lsclusters -h | awk -v port="${PGPORT:-5432}" '$3 == port && $4 ~ /online/ {print $1, $2; exit}') || true
-[ -n "${cluster:-}" ] || { echo "no pg_ctlcluster cluster on port ${PGPORT:-5432}, skipping"; exit 77; }
+read -r version cluster datadir < <(pg_lsclusters -h | awk -v port="${PGPORT:-5432}" '$3 == port {print $1, $2, $6; exit}') || true
+[ -n "${cluster:-}" ] || { echo "no pg_ctlcluster cluster on port ${PGPORT:-5432}, skipping:"; pg_lsclusters -h; exit 77; }
 tbl="t_$sfx"
 cleanup_sql+=("DROP TABLE IF EXISTS $tbl")
 q "CREATE TABLE $tbl (id int PRIMARY KEY, pad text)"
@@ -28,7 +28,7 @@ batch() {  # N single-row transactions and one of 3000 rows (streamed)
   } | psql -X -q -v ON_ERROR_STOP=1 >/dev/null || fail "workload failed"
   next=$((next + $1 + 3000))
 }
-server_down() { ! pg_lsclusters -h | awk -v c="$cluster" '$2 == c' | grep -q online && ! [ -e "$(pg_lsclusters -h | awk -v c="$cluster" '$2 == c {print $6}')/postmaster.pid" ]; }
+server_down() { ! pg_isready -q && ! [ -e "$datadir/postmaster.pid" ]; }
 for mode in fast immediate; do
   batch 50
   # Right after the writes: decode is usually still receiving them.

@@ -10,7 +10,6 @@ dir=$(mktemp -d)
 # The walsender decodes with 64kB so that larger transactions are streamed
 # (and the spill path of decode is used); PGOPTIONS stays in effect.
 conninfo="options='-c logical_decoding_work_mem=64kB'"
-bg_pids=()
 cleanup_sql=()
 
 q() { psql -X -qAt -v ON_ERROR_STOP=1 -c "$1"; }
@@ -18,7 +17,9 @@ fail() { echo "FAIL: $*"; for f in "$dir"/*.err; do [ -f "$f" ] && { echo "--- $
 cleanup() {
   local rc=$? p s
   set +e
-  for p in "${bg_pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  # Only jobs this shell has not reaped yet: a reaped pid may already belong
+  # to someone else (a PostgreSQL backend, say).
+  for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   # A killed walsender may hold the slot for a moment.
   for _ in $(seq 50); do
     [ "$(q "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$slot'" 2>/dev/null)" = 0 ] && break
@@ -58,7 +59,6 @@ start_decode() {
   "$bin" decode --conninfo "$conninfo" --slot "$slot" --publication "${decode_pub:-$pub}" "$@" \
     >"$dir/$name.out" 2>"$dir/$name.err" &
   decode_pid=$!
-  bg_pids+=("$decode_pid")
 }
 
 # workload TABLE TXNS SEED: TXNS transactions inserting 1..20 rows each into
@@ -87,5 +87,4 @@ for t in range(n):
 PY
   psql -X -q -v ON_ERROR_STOP=1 -f "$dir/workload.sql" >/dev/null &
   workload_pid=$!
-  bg_pids+=("$workload_pid")
 }

@@ -72,19 +72,28 @@ common::Result<PgResult> Exec(PGconn* conn, std::string_view sql, const std::vec
   return res;
 }
 
-common::Result<PgResult> ExecPrepared(PGconn* conn, const std::string& name, std::string_view sql,
-                                      const std::vector<Param>& params) {
+common::Result<PgResult> Statements::Run(PGconn* conn, const std::string& name, std::string_view sql,
+                                         const std::vector<Param>& params) {
+  const int pid = PQbackendPID(conn);
+  if (pid != backend_pid_) {
+    backend_pid_ = pid;
+    prepared_.clear();
+  }
   const auto values = Pointers(params);
   for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!prepared_.count(name)) {
+      const std::string text(sql);
+      PgResult prepared(PQprepare(conn, name.c_str(), text.c_str(), static_cast<int>(values.size()), nullptr));
+      if (!prepared || !Succeeded(prepared.get())) return ErrorOf(conn, prepared.get(), "prepare " + name);
+      prepared_.insert(name);
+    }
     PgResult res(PQexecPrepared(conn, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                 nullptr, 0));
     if (res && Succeeded(res.get())) return res;
     const char* state = res ? PQresultErrorField(res.get(), PG_DIAG_SQLSTATE) : nullptr;
-    // 26000: this session has no statement of that name yet.
+    // 26000: the statement is gone (DEALLOCATE ALL, DISCARD ALL by a pooler).
     if (attempt > 0 || !state || std::strcmp(state, "26000") != 0) return ErrorOf(conn, res.get(), name);
-    const std::string text(sql);
-    PgResult prepared(PQprepare(conn, name.c_str(), text.c_str(), static_cast<int>(values.size()), nullptr));
-    if (!prepared || !Succeeded(prepared.get())) return ErrorOf(conn, prepared.get(), "prepare " + name);
+    prepared_.erase(name);
   }
   return common::PermanentError(name + ": unreachable");
 }

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,11 +37,18 @@ using Param = std::optional<std::string>;
 // Runs one statement; a failed one is a transient error when the connection
 // broke and permanent otherwise, with the server's message.
 common::Result<PgResult> Exec(PGconn* conn, std::string_view sql, const std::vector<Param>& params = {});
-// Runs the prepared statement `name`, preparing it from `sql` first when
-// this session does not have it yet (new or reconnected session): one round
-// trip per call once prepared, no bookkeeping in the caller.
-common::Result<PgResult> ExecPrepared(PGconn* conn, const std::string& name, std::string_view sql,
-                                      const std::vector<Param>& params);
+// The prepared statements of one session: each is prepared the first time
+// it runs on a backend (a reconnect is a new backend, noticed by its pid),
+// then runs in one round trip.
+class Statements {
+ public:
+  common::Result<PgResult> Run(PGconn* conn, const std::string& name, std::string_view sql,
+                               const std::vector<Param>& params);
+
+ private:
+  int backend_pid_ = 0;
+  std::set<std::string> prepared_;
+};
 
 // The error of a failed command, as a Status.
 common::Error ErrorOf(PGconn* conn, const PGresult* res, std::string_view what);

@@ -32,7 +32,9 @@ inline catalog::PgConn AdminSession() {
     ADD_FAILURE() << conn.Err().message;
     return nullptr;
   }
+  // The DBA's usual search_path (catalog::Connect sets pg_catalog alone).
   catalog::Exec(conn.Value().get(), "SET client_min_messages = warning");
+  catalog::Exec(conn.Value().get(), "SET search_path = public, pg_catalog");
   return std::move(conn.Value());
 }
 
@@ -41,6 +43,7 @@ inline catalog::PgConn SidecarSession() {
   auto conn = AdminSession();
   if (!conn) return conn;
   auto set = catalog::Exec(conn.get(), "SET ROLE " + SidecarRole());
+  if (set) set = catalog::Exec(conn.get(), "SET search_path = pg_catalog");
   if (!set) ADD_FAILURE() << set.Err().message;
   return conn;
 }

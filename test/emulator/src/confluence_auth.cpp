@@ -77,7 +77,7 @@ std::optional<std::string> AuthenticateSiteCall(RequestContext& context) {
   std::string email = decoded->substr(0, colon);
   std::string token = decoded->substr(colon + 1);
   for (const auto& user : context.state.world.confluence_users)
-    if (Headers::Lower(user.email) == Headers::Lower(email) && user.api_token == token) return user.account_id;
+    if (Headers::EqualsIgnoreCase(user.email, email) && user.api_token == token) return user.account_id;
   return std::nullopt;
 }
 

@@ -47,8 +47,8 @@ Outcome AddApp(EmulatorState& state, const nlohmann::json& body) {
   if (!RequireStrings(body, {"tenant", "client_id", "client_secret"}, &out.error)) return {400, {}, out.error};
   AppRegistration app{body["tenant"], body["client_id"], body["client_secret"]};
   for (auto& existing : state.world.apps) {
-    if (Headers::Lower(existing.tenant) == Headers::Lower(app.tenant) &&
-        Headers::Lower(existing.client_id) == Headers::Lower(app.client_id)) {
+    if (Headers::EqualsIgnoreCase(existing.tenant, app.tenant) &&
+        Headers::EqualsIgnoreCase(existing.client_id, app.client_id)) {
       existing.client_secret = app.client_secret;  // re-registering rotates the secret
       return {200, {{"tenant", app.tenant}, {"client_id", app.client_id}}, ""};
     }
@@ -64,8 +64,8 @@ Outcome AddSite(EmulatorState& state, const nlohmann::json& body, TimePoint now)
   if (path.front() != '/') path = "/" + path;
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   for (const auto& site : state.world.sites)
-    if (Headers::Lower(site->hostname) == Headers::Lower(body["hostname"].get<std::string>()) &&
-        Headers::Lower(site->path) == Headers::Lower(path))
+    if (Headers::EqualsIgnoreCase(site->hostname, body["hostname"].get<std::string>()) &&
+        Headers::EqualsIgnoreCase(site->path, path))
       return {200, {{"id", site->id}}, ""};
   auto site = std::make_unique<SharePointSite>();
   site->hostname = body["hostname"];
@@ -83,7 +83,7 @@ Outcome AddConfluenceUser(EmulatorState& state, const nlohmann::json& body) {
   Outcome out;
   if (!RequireStrings(body, {"email", "api_token"}, &out.error)) return {400, {}, out.error};
   for (auto& user : state.world.confluence_users) {
-    if (Headers::Lower(user.email) == Headers::Lower(body["email"].get<std::string>())) {
+    if (Headers::EqualsIgnoreCase(user.email, body["email"].get<std::string>())) {
       user.api_token = body["api_token"];
       return {200, {{"accountId", user.account_id}}, ""};
     }

@@ -99,23 +99,23 @@ HttpResponse GraphApi::Handle(RequestContext& context) const {
 
 SharePointSite* FindSiteById(WorldState& world, const std::string& id) {
   for (auto& site : world.sites)
-    if (Headers::Lower(site->id) == Headers::Lower(id)) return site.get();
+    if (Headers::EqualsIgnoreCase(site->id, id)) return site.get();
   return nullptr;
 }
 
 SharePointSite* FindSiteByPath(WorldState& world, const std::string& hostname, const std::string& path) {
   for (auto& site : world.sites)
-    if (Headers::Lower(site->hostname) == Headers::Lower(hostname) &&
-        Headers::Lower(site->path) == Headers::Lower(path))
+    if (Headers::EqualsIgnoreCase(site->hostname, hostname) &&
+        Headers::EqualsIgnoreCase(site->path, path))
       return site.get();
   return nullptr;
 }
 
 SharePointList* FindList(SharePointSite& site, const std::string& id_or_name) {
   for (auto& list : site.lists)
-    if (Headers::Lower(list->id) == Headers::Lower(id_or_name) ||
-        Headers::Lower(list->name) == Headers::Lower(id_or_name) ||
-        Headers::Lower(list->display_name) == Headers::Lower(id_or_name))
+    if (Headers::EqualsIgnoreCase(list->id, id_or_name) ||
+        Headers::EqualsIgnoreCase(list->name, id_or_name) ||
+        Headers::EqualsIgnoreCase(list->display_name, id_or_name))
       return list.get();
   return nullptr;
 }

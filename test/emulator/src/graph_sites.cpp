@@ -77,7 +77,7 @@ HttpResponse CreateList(GraphRequest& call) {
   if (list->template_name != "genericList")
     return GraphError(400, "invalidRequest", "Only the genericList template is supported by this emulator.");
   for (const auto& existing : call.site->lists)
-    if (Headers::Lower(existing->display_name) == Headers::Lower(list->display_name))
+    if (Headers::EqualsIgnoreCase(existing->display_name, list->display_name))
       return GraphError(409, "nameAlreadyExists", "The specified name is already in use.");
   list->columns = GenericListColumns();
   if (body->contains("columns")) {

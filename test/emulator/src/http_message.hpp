@@ -28,6 +28,12 @@ class Headers {
   bool Has(std::string_view name) const { return values_.count(Lower(name)) != 0; }
   const std::map<std::string, std::string>& All() const { return values_; }
 
+  // Case-insensitive (ASCII) equality without allocating.
+  static bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+             return std::tolower(x) == std::tolower(y);
+           });
+  }
   static std::string Lower(std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(),

@@ -18,7 +18,7 @@ std::string AudienceOf(const std::string& scope) {
 // emulator) the emulator's own origin.
 bool IsGraphAudience(const std::string& audience, const std::string& base_url) {
   return audience == "https://graph.microsoft.com" || audience == "00000003-0000-0000-c000-000000000000" ||
-         audience == Headers::Lower(base_url);
+         Headers::EqualsIgnoreCase(audience, base_url);
 }
 
 }  // namespace
@@ -55,9 +55,9 @@ HttpResponse HandleGraphToken(RequestContext& context, const std::string& tenant
   // Tenants are named by GUID or domain, both case-insensitive; client ids
   // are GUIDs, compared case-insensitively too.
   for (const auto& candidate : context.state.world.apps) {
-    bool same_tenant = Headers::Lower(candidate.tenant) == Headers::Lower(tenant);
+    bool same_tenant = Headers::EqualsIgnoreCase(candidate.tenant, tenant);
     if (same_tenant) tenant_known = true;
-    if (same_tenant && Headers::Lower(candidate.client_id) == Headers::Lower(field("client_id"))) app = &candidate;
+    if (same_tenant && Headers::EqualsIgnoreCase(candidate.client_id, field("client_id"))) app = &candidate;
   }
   if (!tenant_known)
     return IdentityError(400, "invalid_tenant", 90002,

@@ -84,7 +84,12 @@ common::Result<PgResult> Statements::Run(PGconn* conn, const std::string& name, 
     if (!prepared_.count(name)) {
       const std::string text(sql);
       PgResult prepared(PQprepare(conn, name.c_str(), text.c_str(), static_cast<int>(values.size()), nullptr));
-      if (!prepared || !Succeeded(prepared.get())) return ErrorOf(conn, prepared.get(), "prepare " + name);
+      // 42P05: another Statements on this session prepared it already (the
+      // names belong to one module each, so it is the same statement).
+      const char* prepare_state = prepared ? PQresultErrorField(prepared.get(), PG_DIAG_SQLSTATE) : nullptr;
+      const bool exists = prepare_state && std::strcmp(prepare_state, "42P05") == 0;
+      if (!exists && (!prepared || !Succeeded(prepared.get())))
+        return ErrorOf(conn, prepared.get(), "prepare " + name);
       prepared_.insert(name);
     }
     PgResult res(PQexecPrepared(conn, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,

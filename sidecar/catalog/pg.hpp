@@ -39,7 +39,8 @@ using Param = std::optional<std::string>;
 common::Result<PgResult> Exec(PGconn* conn, std::string_view sql, const std::vector<Param>& params = {});
 // The prepared statements of one session: each is prepared the first time
 // it runs on a backend (a reconnect is a new backend, noticed by its pid),
-// then runs in one round trip.
+// then runs in one round trip. Names are per module ("sb_ledger_commit"):
+// two Statements on one session share them.
 class Statements {
  public:
   common::Result<PgResult> Run(PGconn* conn, const std::string& name, std::string_view sql,

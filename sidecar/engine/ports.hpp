@@ -79,10 +79,12 @@ class RowSource {
 class ConnectorRegistry {
  public:
   virtual ~ConnectorRegistry() = default;
-  // The connector serving a target, and the target's reference; nullptr with
+  // The connector serving a target, and the target's reference; null with
   // an error when the target's connection is unusable (e.g. its secret does
-  // not open).
-  virtual connectors::Connector* ConnectorFor(int target_id, connectors::TargetRef* target, std::string* error) = 0;
+  // not open). Shared: a batch in flight keeps its connector alive across a
+  // catalog reload.
+  virtual std::shared_ptr<connectors::Connector> ConnectorFor(int target_id, connectors::TargetRef* target,
+                                                              std::string* error) = 0;
 };
 
 }  // namespace syncbridge::engine

@@ -281,7 +281,7 @@ Status PushEngine::Pump() {
   for (auto& batch : scheduler_.Ready(now_())) {
     connectors::TargetRef target;
     std::string error;
-    connectors::Connector* connector = connectors_.ConnectorFor(batch.target_id, &target, &error);
+    std::shared_ptr<connectors::Connector> connector = connectors_.ConnectorFor(batch.target_id, &target, &error);
     if (!connector) {
       if (target_error_) target_error_(batch.target_id, error);
       for (auto id : batch.work) scheduler_.Retry(id, now_() + options_.config_error_retry);

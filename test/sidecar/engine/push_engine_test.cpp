@@ -88,12 +88,13 @@ class FakeConnector : public connectors::Connector {
 
 class FakeRegistry : public ConnectorRegistry {
  public:
-  explicit FakeRegistry(connectors::Connector& c) : c_(c) {}
-  connectors::Connector* ConnectorFor(int target_id, connectors::TargetRef* target, std::string*) override {
+  explicit FakeRegistry(connectors::Connector& c) : c_(&c, [](connectors::Connector*) {}) {}
+  std::shared_ptr<connectors::Connector> ConnectorFor(int target_id, connectors::TargetRef* target,
+                                                      std::string*) override {
     target->target_id = target_id;
-    return &c_;
+    return c_;
   }
-  connectors::Connector& c_;
+  std::shared_ptr<connectors::Connector> c_;  // not owned
 };
 
 class FakeLedger : public LedgerPort {

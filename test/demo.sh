@@ -18,6 +18,15 @@ fi
 psql_demo() { psql -X -v ON_ERROR_STOP=1 -d syncbridge_demo "$@"; }
 step() { printf '\n== %s\n' "$*"; }
 
+step "the emulator: a local Microsoft Graph and Confluence Cloud, seeded for the demo"
+emulator="$BUILD_DIR/test/emulator/syncbridge-emulator"
+emulator_log=$(mktemp)
+"$emulator" --listen 127.0.0.1:18080 --seed test/emulator/seeds/demo.json >"$emulator_log" 2>&1 &
+emulator_pid=$!
+for _ in $(seq 50); do grep -q '^listening on' "$emulator_log" && break; sleep 0.1; done
+cat "$emulator_log"
+grep -q '^listening on' "$emulator_log" || { echo "the emulator did not start"; exit 1; }
+
 createdb syncbridge_demo
 step "CREATE EXTENSION syncbridge"
 psql_demo -q -c "CREATE EXTENSION syncbridge"
@@ -25,7 +34,7 @@ psql_demo -q -c "CREATE EXTENSION syncbridge"
 step "the sidecar's key pair"
 keygen=$(find "$BUILD_DIR" -name syncbridged -type f -perm -u+x 2>/dev/null | head -n 1)
 workdir=$(mktemp -d)
-trap 'rm -rf "$workdir"' EXIT
+trap 'kill "$emulator_pid" 2>/dev/null; rm -rf "$workdir" "$emulator_log"' EXIT
 if [ -n "$keygen" ] && public_key=$("$keygen" keygen --out "$workdir/sidecar.key" 2>/dev/null | tail -n 1); then
   echo "syncbridged keygen --out sidecar.key  ->  $public_key"
 else

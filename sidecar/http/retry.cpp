@@ -1,4 +1,5 @@
 #include "http/retry.hpp"
+#include "common/civil_date.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,15 +9,6 @@
 
 namespace syncbridge::http {
 namespace {
-
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 bool Digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   if (pos + n > s.size()) return false;
@@ -34,7 +26,7 @@ Millis Until(std::chrono::system_clock::time_point then, std::chrono::system_clo
 }
 
 std::chrono::system_clock::time_point FromCivil(int year, int month, int day, int h, int m, int s) {
-  std::int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  std::int64_t days = common::DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   return std::chrono::system_clock::time_point(std::chrono::seconds(days * 86400 + (h * 60 + m) * 60 + s));
 }
 

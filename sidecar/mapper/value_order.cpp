@@ -1,4 +1,5 @@
 #include "mapper/value_order.hpp"
+#include "common/civil_date.hpp"
 
 #include <array>
 #include <cmath>
@@ -70,15 +71,6 @@ struct Instant {
   auto operator<=>(const Instant&) const = default;
 };
 
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 bool TakeDigits(std::string_view& s, std::size_t min, std::size_t max, std::int64_t& out) {
   std::size_t n = 0;
   out = 0;
@@ -112,7 +104,7 @@ std::optional<Instant> ParseInstant(const json& v, bool want_time, bool want_zon
     return std::nullopt;
   // Year 1 BC is astronomical year 0.
   if (bc) year = 1 - year;
-  Instant out{0, DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)), 0};
+  Instant out{0, common::DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)), 0};
   if (!want_time) return s.empty() ? std::optional(out) : std::nullopt;
   std::int64_t h, m, sec;
   if (!TakeChar(s, 'T') || !TakeDigits(s, 2, 2, h) || !TakeChar(s, ':') || !TakeDigits(s, 2, 2, m) ||

@@ -1,4 +1,5 @@
 #include "pgoutput/render.hpp"
+#include "common/civil_date.hpp"
 
 #include <cstdio>
 #include <optional>
@@ -36,27 +37,6 @@ std::optional<Kind> ArrayElementKind(std::uint32_t oid) {
   return std::nullopt;
 }
 
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(std::int64_t z, int& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2));
-}
-
 // "YYYY-MM-DD HH:MM:SS[.f]+HH[:MM[:SS]]" → "YYYY-MM-DDTHH:MM:SS[.f]Z". Anything
 // else (infinity, BC, years past 9999) is returned as the server's text.
 std::string TimestamptzToUtc(std::string_view s) {
@@ -77,13 +57,13 @@ std::string TimestamptzToUtc(std::string_view s) {
   std::string off(s.substr(pos + 1));
   if (std::sscanf(off.c_str(), "%2d:%2d:%2d", &oh, &om, &os) < 1) return std::string(s);
   if (s.find(" BC") != std::string_view::npos) return std::string(s);
-  std::int64_t secs = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + sec;
+  std::int64_t secs = common::DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + sec;
   secs -= sign * (oh * 3600 + om * 60 + os);  // local = UTC + offset, so UTC = local - offset
   std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   std::int64_t rem = secs - days * 86400;
   int uy;
   unsigned um, ud;
-  CivilFromDays(days, uy, um, ud);
+  common::CivilFromDays(days, uy, um, ud);
   if (uy < 1 || uy > 9999) return std::string(s);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", uy, um, ud, static_cast<int>(rem / 3600),

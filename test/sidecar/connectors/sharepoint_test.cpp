@@ -3,8 +3,7 @@
 #include <memory>
 
 #include "connectors/sharepoint.hpp"
-#include "dispatcher.hpp"
-#include "http_server.hpp"
+#include "in_process_emulator.hpp"
 
 namespace syncbridge::connectors {
 namespace {
@@ -15,10 +14,6 @@ using Outcome = OperationResult::Outcome;
 class SharePointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    state_ = std::make_unique<emulator::EmulatorState>();
-    dispatcher_ = std::make_unique<emulator::Dispatcher>(*state_);
-    server_ = std::make_unique<emulator::HttpServer>(*dispatcher_, emulator::ServerOptions{});
-    base_ = "http://127.0.0.1:" + std::to_string(server_->Start());
     Control("POST", "/_emulator/apps", {{"tenant", "contoso"}, {"client_id", "app-1"}, {"client_secret", "secret-1"}});
     Control("POST", "/_emulator/sites", {{"hostname", "contoso.sharepoint.com"}, {"path", "/sites/demo"}});
     tokens_ = std::make_shared<GraphTokenSource>(
@@ -26,7 +21,6 @@ class SharePointTest : public ::testing::Test {
     connector_ = std::make_unique<SharePointConnector>(
         SharePointSettings{base_ + "/v1.0", "contoso.sharepoint.com:/sites/demo"}, tokens_);
   }
-  void TearDown() override { server_->Stop(); }
 
   json Control(const std::string& method, const std::string& path, const json& body) {
     auto r = client_.Send({method, base_ + path, {{"Content-Type", "application/json"}}, body.dump()});
@@ -61,10 +55,8 @@ class SharePointTest : public ::testing::Test {
   }
 
   http::CurlGlobal curl_;
-  std::unique_ptr<emulator::EmulatorState> state_;
-  std::unique_ptr<emulator::Dispatcher> dispatcher_;
-  std::unique_ptr<emulator::HttpServer> server_;
-  std::string base_;
+  testing::InProcessEmulator emulator_;
+  std::string base_ = emulator_.BaseUrl();
   http::Client client_;
   std::shared_ptr<GraphTokenSource> tokens_;
   std::unique_ptr<SharePointConnector> connector_;

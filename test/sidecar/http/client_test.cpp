@@ -3,10 +3,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "dispatcher.hpp"
 #include "http/client.hpp"
 #include "http/retry.hpp"
-#include "http_server.hpp"
+#include "in_process_emulator.hpp"
 
 namespace syncbridge::http {
 namespace {
@@ -15,14 +14,6 @@ using nlohmann::json;
 
 class ClientTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    state_ = std::make_unique<emulator::EmulatorState>();
-    dispatcher_ = std::make_unique<emulator::Dispatcher>(*state_);
-    server_ = std::make_unique<emulator::HttpServer>(*dispatcher_, emulator::ServerOptions{});
-    base_ = "http://127.0.0.1:" + std::to_string(server_->Start());
-  }
-  void TearDown() override { server_->Stop(); }
-
   Response Call(const std::string& method, const std::string& path, const json& body = nullptr) {
     Request r{method, base_ + path, {{"Content-Type", "application/json"}}, body.is_null() ? "" : body.dump()};
     auto result = client_.Send(r);
@@ -31,10 +22,8 @@ class ClientTest : public ::testing::Test {
   }
 
   CurlGlobal curl_;
-  std::unique_ptr<emulator::EmulatorState> state_;
-  std::unique_ptr<emulator::Dispatcher> dispatcher_;
-  std::unique_ptr<emulator::HttpServer> server_;
-  std::string base_;
+  testing::InProcessEmulator emulator_;
+  std::string base_ = emulator_.BaseUrl();
   Client client_;
 };
 

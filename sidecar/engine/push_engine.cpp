@@ -441,6 +441,8 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
       }
       case OperationResult::Outcome::kRetry: {
         ++work.attempts;
+        // A server error may come after the create was done: look before creating again.
+        if (work.op.kind == Operation::Kind::kCreate && r.http_status >= 500) work.lookup_first = true;
         ++counters.retries;
         if (r.http_status == 429 || r.http_status == 503) ++counters.throttled;
         auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - work.first_sent);

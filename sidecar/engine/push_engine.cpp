@@ -360,6 +360,14 @@ Status PushEngine::Complete() {
   return Pump();
 }
 
+PushEngine::Work PushEngine::Release(dispatch::WorkId id) {
+  Work work = std::move(work_.at(id));
+  work_.erase(id);
+  scheduler_.Done(id);
+  keys_.at(work.key).busy = false;
+  return work;
+}
+
 void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<OperationResult>> results) {
   auto node = batches_.extract(batch_id);
   if (node.empty() || fatal_) return;
@@ -477,11 +485,8 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
   scheduler_.BatchFinished(batch.target_id);
   std::vector<std::string> advance;
   for (auto id : continuing) {
-    Work work = std::move(work_.at(id));
-    work_.erase(id);
-    scheduler_.Done(id);
+    Work work = Release(id);
     KeyState& state = keys_.at(work.key);
-    state.busy = false;
     if (work.stage == Stage::kMoveDelete) {
       // Second half of the move: create at the new target with every field.
       const Decision& d = work.decision;
@@ -492,12 +497,8 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
     }
   }
   for (auto id : finished) {
-    Work work = std::move(work_.at(id));
-    work_.erase(id);
-    scheduler_.Done(id);
-    KeyState& state = keys_.at(work.key);
-    state.busy = false;
-    FinishHead(state);
+    Work work = Release(id);
+    FinishHead(keys_.at(work.key));
     advance.push_back(work.key);
   }
   for (const auto& key : advance)

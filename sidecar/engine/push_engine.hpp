@@ -122,6 +122,8 @@ class PushEngine {
   void FinishHead(KeyState& state);
   void AddWork(const std::string& key, KeyState& state, int target_id, enum Stage stage, connectors::Operation op,
                const mapper::Decision& decision);
+  // A sent work item is over: forget it and let its key send the next one.
+  Work Release(dispatch::WorkId id);
   void OnBatchDone(std::uint64_t batch_id, common::Result<std::vector<connectors::OperationResult>> results);
   common::Status RecordErrors(const std::vector<ItemError>& errors);
   ItemError ErrorFor(const KeyState& state, const Work& work, const std::string& message, int http_status = 0,

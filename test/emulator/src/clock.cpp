@@ -75,15 +75,7 @@ std::optional<TimePoint> ParseIso(std::string_view text) {
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
     return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  std::time_t tt = timegm(&tm);
-  auto result = Clock::from_time_t(tt) - std::chrono::minutes(offset_minutes) +
+  auto result = UtcTimePoint(year, month, day, hour, minute, second) - std::chrono::minutes(offset_minutes) +
                 std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(fraction));
   return result;
 }
@@ -108,5 +100,16 @@ std::string NewOpaqueToken(size_t bytes) {
 }
 
 double RandomUnit() { return std::uniform_real_distribution<double>(0.0, 1.0)(Generator()); }
+
+TimePoint UtcTimePoint(int year, int month, int day, int hour, int minute, int second) {
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return Clock::from_time_t(timegm(&tm));
+}
 
 }  // namespace syncbridge::emulator

@@ -19,6 +19,8 @@ std::string FormatIsoMillis(TimePoint t);
 // Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS[.fff]]" with optional "Z" or
 // "+HH:MM"; nullopt when malformed.
 std::optional<TimePoint> ParseIso(std::string_view text);
+// The UTC instant of a civil date and time (fields already validated).
+TimePoint UtcTimePoint(int year, int month, int day, int hour, int minute, int second);
 // Lowercase GUID "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".
 std::string NewGuid();
 // Random URL-safe token of `bytes` random bytes.

@@ -97,13 +97,7 @@ std::optional<TimePoint> ParseCqlDate(const std::string& text) {
       return std::nullopt;
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  return Clock::from_time_t(timegm(&tm));
+  return UtcTimePoint(year, month, day, hour, minute, 0);
 }
 
 std::optional<CqlQuery> ParseCql(const std::string& text, std::string* error) {

@@ -6,7 +6,8 @@ SET client_min_messages = notice;
 
 SELECT extname, extversion, extrelocatable, extnamespace::regnamespace FROM pg_extension WHERE extname = 'syncbridge';
 
--- Catalog tables, all registered with pg_extension_config_dump.
+-- Catalog tables, registered with pg_extension_config_dump except the
+-- sidecar's heartbeat and per-sync progress, which a running sidecar rewrites.
 SELECT c.relname, c.oid = ANY (e.extconfig) AS dumped
   FROM pg_class c JOIN pg_extension e ON e.extname = 'syncbridge'
  WHERE c.relnamespace = 'syncbridge'::regnamespace AND c.relkind IN ('r', 'S')

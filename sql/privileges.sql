@@ -36,7 +36,8 @@ SELECT syncbridge.create_sync('stolen', 'public.owned_by_postgres', 'sp', '{"lis
 INSERT INTO syncbridge.sync (name, source, connection_id, key_columns) VALUES ('x', 'public.dba_items', 1, '{id}');
 UPDATE syncbridge.field_map SET direction = 'push_only';
 DELETE FROM syncbridge.secret;
--- Health and status are readable.
+-- Health and status are readable (the one run is the backfill create_sync
+-- requested).
 SELECT sync, state, pending FROM syncbridge.status;
 SELECT count(*) > 0 AS checks FROM syncbridge.check();
 SELECT (SELECT count(*) FROM syncbridge.runs) + (SELECT count(*) FROM syncbridge.errors)
@@ -79,6 +80,38 @@ SELECT syncbridge.apply_remote('dba_items', 'insert', '{"id": 1}', '{"v": "from 
 SELECT * FROM public.dba_items;
 RESET ROLE;
 
+-- The sidecar parks a paused sync's changes, reports its heartbeat, each
+-- sync's progress and a backfill's position, and deletes parked changes
+-- once they are sent ...
+SET ROLE regress_sidecar;
+INSERT INTO syncbridge.parked_change (sync_id, lsn, change)
+SELECT sync_id, '0/16B3748', '{"op": "insert", "new": {"id": 5}}' FROM syncbridge.sync
+RETURNING seq > 0 AS parked;
+INSERT INTO syncbridge.sidecar AS s (slot_name, pid, heartbeat_at) VALUES ('syncbridge', 1, now())
+ON CONFLICT (slot_name) DO UPDATE SET pid = EXCLUDED.pid, heartbeat_at = EXCLUDED.heartbeat_at;
+INSERT INTO syncbridge.sidecar AS s (slot_name, pid, heartbeat_at) VALUES ('syncbridge', 2, now())
+ON CONFLICT (slot_name) DO UPDATE SET pid = EXCLUDED.pid, heartbeat_at = EXCLUDED.heartbeat_at;
+INSERT INTO syncbridge.sync_progress AS p (sync_id, oldest_unapplied_at)
+SELECT sync_id, now() FROM syncbridge.sync
+ON CONFLICT (sync_id) DO UPDATE SET oldest_unapplied_at = EXCLUDED.oldest_unapplied_at;
+INSERT INTO syncbridge.backfill (sync_id, run_id) SELECT sync_id, run_id FROM syncbridge.run WHERE kind = 'backfill';
+UPDATE syncbridge.backfill SET after_key = '{"id": 9}', rows_done = rows_done + 9, finished_at = now();
+SELECT (SELECT pid FROM syncbridge.sidecar) AS pid, parked_changes, backfill_state FROM syncbridge.status;
+DELETE FROM syncbridge.parked_change RETURNING change;
+-- ... but does not rewrite a parked change or forget a backfill, and the
+-- definitions stay out of its reach.
+UPDATE syncbridge.parked_change SET change = '{}';
+DELETE FROM syncbridge.backfill;
+DELETE FROM syncbridge.sidecar;
+UPDATE syncbridge.sync SET paused = true;
+DELETE FROM syncbridge.field_map;
+RESET ROLE;
+-- A role outside syncbridge_admin sees none of it.
+SET ROLE regress_outsider;
+SELECT * FROM syncbridge.parked_change;
+SELECT * FROM syncbridge.sidecar;
+RESET ROLE;
+
 -- Table owners' triggers run as the caller, never as the extension owner.
 CREATE FUNCTION public.whoami() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -117,5 +150,7 @@ DROP FUNCTION public.whoami();
 DROP TABLE public.owned_by_postgres;
 REVOKE CREATE ON SCHEMA public FROM regress_dba, regress_outsider;
 DROP ROLE regress_outsider, regress_dba, regress_sidecar, regress_other_admin;
+-- The heartbeat belongs to the slot, not to a sync: it outlives them.
+DELETE FROM syncbridge.sidecar;
 -- Leave no key for the tests that start without one.
 DELETE FROM syncbridge.sidecar_key;

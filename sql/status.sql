@@ -17,10 +17,11 @@ SELECT syncbridge.create_sync('items', 'items', 'sp', '{"list": "Items"}', 'both
 SELECT 'slot' FROM pg_create_logical_replication_slot('syncbridge', 'pgoutput');
 SELECT "check", ok, regexp_replace(detail, '[0-9A-F]+/[0-9A-F]+', 'X/X') AS detail FROM syncbridge.check();
 
--- Status: a fresh sync is active with nothing pending; lag is measured
--- against the configured slot.
+-- Status: a fresh sync is active with nothing pending and the backfill
+-- create_sync requested; lag is measured against the configured slot.
 SELECT sync, source_table, connection, kind, direction, conflict_policy, state, pending, failed,
-       conflicts, synced_rows, last_runs, slot_lag_bytes >= 0 AS lag_known
+       conflicts, synced_rows, jsonb_path_query_array(last_runs, '$.*.status') AS last_runs,
+       last_runs -> 'backfill' ->> 'status' AS backfill_run, slot_lag_bytes >= 0 AS lag_known
   FROM syncbridge.status;
 
 -- The sidecar's records show up in the views and move the state.
@@ -52,12 +53,89 @@ INSERT INTO syncbridge.item_error (sync_id, direction, operation, message) SELEC
 INSERT INTO syncbridge.conflict (sync_id, row_key, policy, resolution) SELECT sync_id, '{"id": 1}', 'manual', 'source' FROM syncbridge.sync;
 
 \set VERBOSITY default
+-- What the sidecar reports, written as its role does (a member of
+-- syncbridge_admin), with times relative to the transaction's now().
+CREATE ROLE regress_status_sidecar NOLOGIN IN ROLE syncbridge_admin;
+-- No sidecar has ever reported and the slot has unconfirmed WAL: how far
+-- the remote side is behind is unknown.
+SELECT slot_lag_bytes > 0 AS slot_behind, lag_seconds, parked_changes, backfill_rows_done,
+       backfill_rows_estimate, backfill_state, sidecar_heartbeat_at
+  FROM syncbridge.status;
+-- A live sidecar (heartbeat 5 s ago) with nothing outstanding: no lag,
+-- whatever the slot holds.
+BEGIN;
+SET LOCAL ROLE regress_status_sidecar;
+INSERT INTO syncbridge.sidecar (slot_name, pid, version, started_at, heartbeat_at, received_lsn, flush_lsn)
+VALUES ('syncbridge', 4242, '0.1.0', now() - interval '1 hour', now() - interval '5 seconds', '0/2000', '0/1000');
+INSERT INTO syncbridge.sync_progress (sync_id, oldest_unapplied_at, last_applied_at)
+SELECT sync_id, NULL, now() - interval '10 minutes' FROM syncbridge.sync;
+SELECT slot_lag_bytes > 0 AS slot_behind, lag_seconds, now() - sidecar_heartbeat_at AS heartbeat_age
+  FROM syncbridge.status;
+COMMIT;
+-- It holds a change committed 90 s ago: lag is that change's age.
+BEGIN;
+SET LOCAL ROLE regress_status_sidecar;
+UPDATE syncbridge.sync_progress SET oldest_unapplied_at = now() - interval '90 seconds', updated_at = now();
+SELECT lag_seconds FROM syncbridge.status;
+-- Its heartbeat is 60 s old: still live.
+UPDATE syncbridge.sidecar SET heartbeat_at = now() - interval '60 seconds';
+SELECT lag_seconds FROM syncbridge.status;
+-- 2 minutes without a heartbeat while the slot holds WAL: the sidecar is
+-- gone, and the remote side has been behind at least since it was last
+-- seen, or since the oldest change it reported, whichever is earlier.
+UPDATE syncbridge.sidecar SET heartbeat_at = now() - interval '120 seconds';
+SELECT lag_seconds FROM syncbridge.status;
+UPDATE syncbridge.sync_progress SET oldest_unapplied_at = now() - interval '300 seconds';
+SELECT lag_seconds FROM syncbridge.status;
+UPDATE syncbridge.sync_progress SET oldest_unapplied_at = NULL;
+SELECT lag_seconds FROM syncbridge.status;
+COMMIT;
+-- A pull-only sync does not follow the table: no push lag.
+SELECT syncbridge.alter_sync('items', direction => 'pull');
+SELECT direction, lag_seconds FROM syncbridge.status;
+SELECT syncbridge.alter_sync('items', direction => 'both');
+-- Once the slot has confirmed everything, nothing is in flight even with the
+-- sidecar gone. (Background activity may write WAL between the two reads:
+-- try again until a read sees the slot caught up.)
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR attempt IN 1..200 LOOP
+        PERFORM pg_replication_slot_advance('syncbridge', pg_current_wal_lsn());
+        SELECT slot_lag_bytes, lag_seconds INTO r FROM syncbridge.status;
+        EXIT WHEN r.slot_lag_bytes = 0;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    RAISE NOTICE 'slot caught up: %, lag_seconds: %', r.slot_lag_bytes = 0, r.lag_seconds;
+END
+$$;
+-- The sidecar parks a paused sync's changes and records a backfill's
+-- progress against the run create_sync requested.
+SET ROLE regress_status_sidecar;
+INSERT INTO syncbridge.parked_change (sync_id, lsn, change)
+SELECT sync_id, lsn::pg_lsn, jsonb_build_object('op', 'update', 'key', jsonb_build_object('id', n))
+  FROM syncbridge.sync, (VALUES (1, '0/3000'), (2, '0/3100'), (1, '0/3200')) AS v(n, lsn);
+INSERT INTO syncbridge.backfill (sync_id, run_id, after_key, rows_done, rows_estimate)
+SELECT sync_id, run_id, '{"id": 500}', 500, 2000 FROM syncbridge.run WHERE kind = 'backfill';
+RESET ROLE;
+SELECT parked_changes, backfill_rows_done, backfill_rows_estimate, backfill_state FROM syncbridge.status;
+SET ROLE regress_status_sidecar;
+UPDATE syncbridge.backfill SET rows_done = 2010, after_key = '{"id": 2010}', finished_at = now(), updated_at = now();
+RESET ROLE;
+SELECT backfill_rows_done, backfill_state FROM syncbridge.status;
+\set VERBOSITY terse
+INSERT INTO syncbridge.parked_change (sync_id, lsn, change) SELECT sync_id, '0/1', '[1]' FROM syncbridge.sync;
+INSERT INTO syncbridge.backfill (sync_id, rows_done) SELECT sync_id, -1 FROM syncbridge.sync;
+\set VERBOSITY default
+
 -- A connection the sidecar cannot use, and a paused sync.
 INSERT INTO syncbridge.connection_status (connection_id, last_error, last_error_at)
 SELECT connection_id, 'client_secret does not unseal with this key', now() FROM syncbridge.connection;
 SELECT state, connection_error FROM syncbridge.status;
 SELECT syncbridge.pause('items', 'investigating');
-SELECT state, pause_reason FROM syncbridge.status;
+-- Paused with parked changes: still paused, the parked changes counted.
+SELECT state, pause_reason, parked_changes FROM syncbridge.status;
 
 -- The slot name is a setting.
 SELECT syncbridge.set_setting('slot_name', 'other_slot');
@@ -94,5 +172,11 @@ SELECT "check", ok, detail FROM syncbridge.check() WHERE "check" = 'sync items: 
 
 SELECT 'dropped' FROM pg_drop_replication_slot('syncbridge');
 SELECT syncbridge.drop_sync('items');
+-- The sync's parked changes, progress and backfill went with it; the
+-- heartbeat belongs to the slot.
+SELECT (SELECT count(*) FROM syncbridge.parked_change) AS parked, (SELECT count(*) FROM syncbridge.backfill) AS backfills,
+       (SELECT count(*) FROM syncbridge.sync_progress) AS progress, (SELECT count(*) FROM syncbridge.sidecar) AS sidecars;
+DELETE FROM syncbridge.sidecar;
+DROP ROLE regress_status_sidecar;
 SELECT syncbridge.drop_connection('sp');
 DROP TABLE items;

@@ -39,6 +39,17 @@ SELECT spec, title_template, body_column, body_format FROM syncbridge.target t
 SELECT remote_field FROM syncbridge.field_map JOIN syncbridge.sync USING (sync_id)
  WHERE name = 'books_wiki' AND column_name = 'Page Count';
 
+-- A sync that pushes (push or both) requests a backfill in the same
+-- transaction, so rows already in the table are sent; a pull-only sync
+-- does not.
+SELECT s.name, s.direction, r.kind, r.status, r.requested_by = session_user AS by_me
+  FROM syncbridge.run r JOIN syncbridge.sync s USING (sync_id) ORDER BY r.run_id;
+SELECT syncbridge.create_sync('books_in', 'books', 'sp', '{"list": "Books In"}', 'pull') > 0 AS created;
+SELECT s.name, count(r.run_id) AS runs
+  FROM syncbridge.sync s LEFT JOIN syncbridge.run r USING (sync_id)
+ WHERE s.name = 'books_in' GROUP BY s.name;
+SELECT syncbridge.drop_sync('books_in');
+
 -- State rows of one sync cannot point at another sync's target or run.
 \set VERBOSITY terse
 INSERT INTO syncbridge.ledger (sync_id, row_key, target_id, provenance, state)

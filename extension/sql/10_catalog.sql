@@ -291,3 +291,64 @@ CREATE TABLE syncbridge.job (
 );
 COMMENT ON TABLE syncbridge.job IS
     'Scheduled work per sync (cron syntax), fired by the sidecar''s scheduler';
+
+-- Push-path state the sidecar keeps in the catalog, not in memory: it may be
+-- restarted anywhere and must resume from the slot and what is here.
+
+-- Changes of a paused sync. The slot moves on for the other syncs, so a
+-- paused sync's changes are parked here until resume sends them in seq
+-- order. `change` is the sidecar's own JSON; SQL does not look inside.
+CREATE TABLE syncbridge.parked_change (
+    sync_id    integer NOT NULL REFERENCES syncbridge.sync ON DELETE CASCADE,
+    seq        bigserial,
+    lsn        pg_lsn NOT NULL,
+    change     jsonb NOT NULL CHECK (jsonb_typeof(change) = 'object'),
+    parked_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (sync_id, seq)
+);
+COMMENT ON TABLE syncbridge.parked_change IS
+    'Changes of a paused sync, kept durably by the sidecar and sent in seq order on resume';
+
+-- One row per slot a sidecar serves: who it is and how far it got. Rewritten
+-- every few seconds, so status can tell a live sidecar from a dead one.
+CREATE TABLE syncbridge.sidecar (
+    slot_name     text PRIMARY KEY,
+    pid           integer,
+    version       text,
+    started_at    timestamptz,
+    heartbeat_at  timestamptz NOT NULL,
+    received_lsn  pg_lsn,
+    flush_lsn     pg_lsn
+);
+COMMENT ON TABLE syncbridge.sidecar IS
+    'Heartbeat of the sidecar serving each slot: process, version, received and confirmed positions';
+
+-- Per sync, the commit times that make lag readable in seconds.
+CREATE TABLE syncbridge.sync_progress (
+    sync_id              integer PRIMARY KEY REFERENCES syncbridge.sync ON DELETE CASCADE,
+    -- Commit time of the oldest change received and not yet applied
+    -- remotely (parked changes included); NULL when nothing is outstanding.
+    oldest_unapplied_at  timestamptz,
+    -- Commit time of the newest change applied remotely.
+    last_applied_at      timestamptz,
+    updated_at           timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE syncbridge.sync_progress IS
+    'Sidecar-reported commit times of the oldest unapplied and the newest applied change per sync';
+
+-- Where a sync's backfill stands, so a restarted sidecar goes on from the
+-- last finished chunk instead of from the start.
+CREATE TABLE syncbridge.backfill (
+    sync_id        integer PRIMARY KEY REFERENCES syncbridge.sync ON DELETE CASCADE,
+    run_id         bigint,
+    -- Key of the last row of the last finished chunk; NULL = from the start.
+    after_key      jsonb CHECK (jsonb_typeof(after_key) = 'object'),
+    rows_done      bigint NOT NULL DEFAULT 0 CHECK (rows_done >= 0),
+    rows_estimate  bigint CHECK (rows_estimate >= 0),
+    started_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    finished_at    timestamptz,
+    FOREIGN KEY (sync_id, run_id) REFERENCES syncbridge.run (sync_id, run_id) ON DELETE SET NULL (run_id)
+);
+COMMENT ON TABLE syncbridge.backfill IS
+    'Resumable backfill per sync: key after which the next chunk starts, rows done and estimated';

@@ -297,11 +297,18 @@ BEGIN
                                              WHERE r.prpubid = pub.oid AND r.prrelid = source) THEN
         EXECUTE format('ALTER PUBLICATION syncbridge ADD TABLE %s', source);
     END IF;
+
+    -- Rows already in the table are not in the stream: a sync that pushes
+    -- sends them with a backfill, requested in this transaction so that a
+    -- committed sync always has one.
+    IF s.direction IN ('push', 'both') THEN
+        PERFORM syncbridge._request_run(s, 'backfill');
+    END IF;
     RETURN s.sync_id;
 END
 $$;
 COMMENT ON FUNCTION syncbridge.create_sync(text, regclass, text, jsonb, text, text, text[], text, interval) IS
-    'Declare a sync of a table to a connection''s target; maps every column and publishes the table';
+    'Declare a sync of a table to a connection''s target; maps every column, publishes the table and, when it pushes, requests a backfill';
 
 CREATE FUNCTION syncbridge.alter_sync(
     sync text,
@@ -434,7 +441,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION syncbridge.pause(text, text) IS
-    'Stop syncing (changes keep accumulating in the slot and are applied on resume)';
+    'Stop sending a sync''s changes; the sidecar parks them in parked_change and sends them in order on resume';
 
 CREATE FUNCTION syncbridge.resume(sync text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
@@ -448,7 +455,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION syncbridge.resume(text) IS
-    'Resume a paused sync';
+    'Resume a paused sync; its parked changes are sent first, in the order they were committed';
 
 -- Record a requested run and wake the sidecar.
 CREATE FUNCTION syncbridge._request_run(s syncbridge.sync, kind text) RETURNS bigint

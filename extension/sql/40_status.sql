@@ -138,8 +138,28 @@ SELECT s.name AS sync,
        (r.runs -> 'push' ->> 'finished_at')::timestamptz AS last_push_at,
        (r.runs -> 'pull' ->> 'finished_at')::timestamptz AS last_pull_at,
        coalesce(r.runs, '{}') AS last_runs,
-       CASE WHEN pg_is_in_recovery() THEN NULL
-            ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), slot.confirmed_flush_lsn)::bigint END AS slot_lag_bytes
+       sl.lag_bytes AS slot_lag_bytes,
+       -- How far the remote side is behind this sync's table (docs/sql-api.md,
+       -- "lag_seconds"). A live sidecar's report is current: the age of the
+       -- oldest change it holds unapplied (parked ones included). Without a
+       -- live sidecar, a slot that has confirmed everything means nothing
+       -- is in flight; otherwise the remote side has been behind at least
+       -- since the sidecar was last seen. Pull-only syncs do not follow the
+       -- table.
+       CASE WHEN s.direction = 'pull' THEN NULL
+            WHEN sc.heartbeat_at >= now() - interval '60 seconds' OR sl.lag_bytes = 0
+                 THEN coalesce(greatest(extract(epoch FROM now() - sp.oldest_unapplied_at), 0), 0)::double precision
+            WHEN sc.heartbeat_at IS NULL THEN NULL
+            ELSE greatest(extract(epoch FROM now() - sc.heartbeat_at),
+                          extract(epoch FROM now() - sp.oldest_unapplied_at), 0)::double precision
+       END AS lag_seconds,
+       coalesce(pc.parked, 0) AS parked_changes,
+       b.rows_done AS backfill_rows_done,
+       b.rows_estimate AS backfill_rows_estimate,
+       CASE WHEN b.sync_id IS NULL THEN NULL
+            WHEN b.finished_at IS NULL THEN 'running'
+            ELSE 'finished' END AS backfill_state,
+       sc.heartbeat_at AS sidecar_heartbeat_at
   FROM syncbridge.sync s
   JOIN syncbridge.connection c USING (connection_id)
   LEFT JOIN syncbridge.connection_status cs USING (connection_id)
@@ -155,9 +175,17 @@ SELECT s.name AS sync,
                                                                       'finished_at', finished_at)) AS runs
                        FROM (SELECT DISTINCT ON (kind) * FROM syncbridge.run
                               WHERE sync_id = s.sync_id ORDER BY kind, run_id DESC) last) r ON true
-  LEFT JOIN pg_replication_slots slot ON slot.slot_name = syncbridge._get_setting('slot_name');
+  LEFT JOIN LATERAL (SELECT count(*) AS parked FROM syncbridge.parked_change
+                      WHERE sync_id = s.sync_id) pc ON true
+  LEFT JOIN syncbridge.backfill b ON b.sync_id = s.sync_id
+  LEFT JOIN syncbridge.sync_progress sp ON sp.sync_id = s.sync_id
+  LEFT JOIN pg_replication_slots slot ON slot.slot_name = syncbridge._get_setting('slot_name')
+  LEFT JOIN syncbridge.sidecar sc ON sc.slot_name = syncbridge._get_setting('slot_name')
+  CROSS JOIN LATERAL (SELECT CASE WHEN pg_is_in_recovery() THEN NULL
+                                  ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), slot.confirmed_flush_lsn)::bigint
+                             END AS lag_bytes) sl;
 COMMENT ON VIEW syncbridge.status IS
-    'One row per sync: state, pending/failed/conflict counts, last runs, slot lag';
+    'One row per sync: state, pending/failed/conflict counts, last runs, lag in bytes and seconds, parked changes, backfill progress, sidecar heartbeat';
 
 CREATE VIEW syncbridge.runs AS
 SELECT r.run_id, s.name AS sync, r.kind, r.status, r.requested_by, r.requested_at, r.started_at,

@@ -40,7 +40,9 @@ CREATE EVENT TRIGGER syncbridge_refuse_synced_drop ON sql_drop
     EXECUTE FUNCTION syncbridge._refuse_synced_drop();
 
 -- pg_dump keeps the user's configuration and the sync state (the ledger is
--- what prevents duplicates after a restore).
+-- what prevents duplicates after a restore; parked changes and backfill
+-- positions exist nowhere else). sidecar and sync_progress are not dumped:
+-- they describe a running sidecar, and the next one rewrites them.
 -- One call per statement: each call updates the pg_extension row.
 DO $$
 DECLARE
@@ -48,10 +50,11 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['setting', 'sidecar_key', 'connection', 'connection_status', 'secret', 'sync',
                              'target', 'field_map', 'shard_rule', 'ledger', 'cursor', 'run', 'item_error',
-                             'conflict', 'job',
+                             'conflict', 'job', 'parked_change', 'backfill',
                              'sidecar_key_key_id_seq', 'connection_connection_id_seq', 'sync_sync_id_seq',
                              'target_target_id_seq', 'shard_rule_rule_id_seq', 'run_run_id_seq',
-                             'item_error_error_id_seq', 'conflict_conflict_id_seq', 'job_job_id_seq'] LOOP
+                             'item_error_error_id_seq', 'conflict_conflict_id_seq', 'job_job_id_seq',
+                             'parked_change_seq_seq'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('syncbridge.' || t)::regclass, '');
     END LOOP;
 END
@@ -78,11 +81,13 @@ GRANT SELECT ON ALL TABLES IN SCHEMA syncbridge TO syncbridge_admin;
 -- The sidecar's working state; definitions change only through functions.
 GRANT INSERT, UPDATE, DELETE ON syncbridge.ledger, syncbridge.cursor, syncbridge.item_error,
     syncbridge.conflict, syncbridge.connection_status TO syncbridge_admin;
-GRANT INSERT, UPDATE ON syncbridge.run TO syncbridge_admin;
+GRANT INSERT, UPDATE ON syncbridge.run, syncbridge.sidecar, syncbridge.sync_progress, syncbridge.backfill
+    TO syncbridge_admin;
+GRANT INSERT, DELETE ON syncbridge.parked_change TO syncbridge_admin;
 GRANT UPDATE (remote_id, provisioned_at) ON syncbridge.target TO syncbridge_admin;
 GRANT UPDATE (last_run_id) ON syncbridge.job TO syncbridge_admin;
 GRANT USAGE ON syncbridge.run_run_id_seq, syncbridge.item_error_error_id_seq,
-    syncbridge.conflict_conflict_id_seq TO syncbridge_admin;
+    syncbridge.conflict_conflict_id_seq, syncbridge.parked_change_seq_seq TO syncbridge_admin;
 
 GRANT EXECUTE ON FUNCTION
     syncbridge.set_setting(text, text),

@@ -36,6 +36,15 @@ INSERT INTO syncbridge.cursor (sync_id, target_id, position)
 SELECT sync_id, target_id, 'token-1' FROM syncbridge.target WHERE is_default;
 INSERT INTO syncbridge.item_error (sync_id, direction, operation, row_key, http_status, message)
 SELECT sync_id, 'push', 'create', '{"id": 2}', 400, 'bad value' FROM syncbridge.sync;
+-- State that exists nowhere else: parked changes and a backfill's position.
+INSERT INTO syncbridge.parked_change (sync_id, lsn, change)
+SELECT sync_id, lsn::pg_lsn, jsonb_build_object('op', 'update', 'key', jsonb_build_object('id', n))
+  FROM syncbridge.sync, (VALUES (1, '0/16B3748'), (2, '0/16B3790')) AS v(n, lsn);
+INSERT INTO syncbridge.backfill (sync_id, run_id, after_key, rows_done, rows_estimate)
+SELECT sync_id, run_id, '{"id": 40}', 40, 100 FROM syncbridge.run WHERE kind = 'backfill';
+-- What a running sidecar reports, which a restore must not bring back.
+INSERT INTO syncbridge.sidecar (slot_name, pid, heartbeat_at) VALUES ('restored_slot', 4242, now());
+INSERT INTO syncbridge.sync_progress (sync_id, oldest_unapplied_at) SELECT sync_id, now() FROM syncbridge.sync;
 SQL
 
 # A canonical text image of the catalog (ids included: foreign keys must survive).
@@ -54,6 +63,8 @@ UNION ALL SELECT 'ledger', to_jsonb(l) - 'created_at' - 'updated_at' FROM syncbr
 UNION ALL SELECT 'cursor', to_jsonb(c) - 'updated_at' FROM syncbridge.cursor c
 UNION ALL SELECT 'run', to_jsonb(r) - 'requested_at' FROM syncbridge.run r
 UNION ALL SELECT 'item_error', to_jsonb(e) - 'first_seen' - 'last_seen' FROM syncbridge.item_error e
+UNION ALL SELECT 'parked_change', to_jsonb(p) FROM syncbridge.parked_change p
+UNION ALL SELECT 'backfill', to_jsonb(b) FROM syncbridge.backfill b
 ) AS catalog ORDER BY 1, 2;
 SQL
 }
@@ -67,9 +78,13 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 rows=$(echo "$after" | wc -l)
-[ "$rows" -ge 15 ] || { echo "snapshot too small ($rows rows): the test lost its data" >&2; exit 1; }
+[ "$rows" -ge 18 ] || { echo "snapshot too small ($rows rows): the test lost its data" >&2; exit 1; }
+for kind in parked_change backfill; do
+  echo "$after" | grep -q "^$kind|" || { echo "no $kind rows after restore" >&2; exit 1; }
+done
 
-# Sequences continue after the restored rows, and the restored sync works.
+# Sequences continue after the restored rows, the sidecar's reports were not
+# restored, and the restored sync works.
 psql -X -q -o /dev/null -v ON_ERROR_STOP=1 -d "$dst" <<'SQL'
 SET client_min_messages = warning;
 SELECT syncbridge.create_connection('sp2', 'sharepoint',
@@ -77,5 +92,16 @@ SELECT syncbridge.create_connection('sp2', 'sharepoint',
     "site": "contoso.sharepoint.com:/sites/demo"}');
 SELECT syncbridge.run_now('books');
 SELECT syncbridge.apply_remote('books', 'insert', '{"id": 1}', '{"title": "Dune"}');
+INSERT INTO syncbridge.parked_change (sync_id, lsn, change) SELECT sync_id, '0/16B3800', '{}' FROM syncbridge.sync;
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM syncbridge.sidecar) OR EXISTS (SELECT FROM syncbridge.sync_progress) THEN
+        RAISE EXCEPTION 'sidecar or sync_progress rows came back with the restore';
+    END IF;
+    IF (SELECT count(DISTINCT seq) FROM syncbridge.parked_change) <> 3 THEN
+        RAISE EXCEPTION 'parked_change seq did not continue after the restored rows';
+    END IF;
+END
+$$;
 SQL
 echo "dump_restore: $rows catalog rows identical after pg_dump and restore"

@@ -152,12 +152,21 @@ TEST_F(ExtensionDbTest, CatalogChangesAndRunRequestsNotifyTheSidecar) {
   ASSERT_TRUE(Ok(Exec(conn_.get(),
                       "SELECT syncbridge.create_sync('notify_pages', 'notify_pages', 'notify_test', "
                       "'{\"space\": \"DOCS\"}')")));
-  // One transaction: one notification per distinct payload (sync, target, field_map).
+  // One transaction: one notification per distinct payload (sync, target,
+  // field_map), then the backfill a pushing sync requests for the rows
+  // already in its table.
   std::vector<std::string> seen;
   while (auto next = WaitForNotification(listener.get(), std::chrono::milliseconds(500))) {
     seen.push_back(*next);
   }
-  EXPECT_EQ(seen.size(), 3u);
+  ASSERT_EQ(seen.size(), 4u);
+  auto backfill = Exec(conn_.get(),
+                       "SELECT run_id FROM syncbridge.run JOIN syncbridge.sync USING (sync_id) "
+                       "WHERE name = 'notify_pages' AND kind = 'backfill' AND status = 'requested'");
+  ASSERT_TRUE(Ok(backfill));
+  ASSERT_EQ(PQntuples(backfill.get()), 1);
+  EXPECT_EQ(seen.back(), R"({"kind": "backfill", "sync": "notify_pages", "event": "run_requested", "run_id": )" +
+                             std::string(PQgetvalue(backfill.get(), 0, 0)) + "}");
 
   auto run = Exec(conn_.get(), "SELECT syncbridge.run_now('notify_pages')");
   ASSERT_TRUE(Ok(run));

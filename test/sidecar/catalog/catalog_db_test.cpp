@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <vector>
 
 #include "catalog/notify.hpp"
 #include "catalog/snapshot.hpp"
@@ -398,6 +401,273 @@ TEST_F(CatalogDbTest, RunsCountAndInterruptedRunsFailAtStart) {
                 {std::to_string(backfill.Value())}),
             "failed|list not found|1");
   EXPECT_EQ(One(admin.get(), "SELECT status FROM syncbridge.run WHERE run_id = $1", {requested}), "requested");
+}
+
+int BooksSyncId(PGconn* admin) {
+  return std::stoi(One(admin, "SELECT sync_id FROM syncbridge.sync WHERE name = 'books'"));
+}
+
+std::vector<catalog::ParkedChange> Changes(int sync_id, int first_n, int count, std::uint64_t first_lsn) {
+  std::vector<catalog::ParkedChange> out;
+  for (int i = 0; i < count; ++i) {
+    catalog::ParkedChange c;
+    c.sync_id = sync_id;
+    c.lsn = common::Lsn(first_lsn + static_cast<std::uint64_t>(i) * 0x28);
+    // Quotes and a backslash survive the array literal and jsonb.
+    c.change = {{"op", "update"},
+                {"n", first_n + i},
+                {"new", {{"id", first_n + i}, {"title", "t'\"\\" + std::to_string(i)}}}};
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+TEST_F(CatalogDbTest, ParkedChangesKeepTheirOrderAndPage) {
+  auto admin = AdminSession();
+  PGconn* a = admin.get();
+  Must(a, "CREATE TABLE public.parked_other (id int PRIMARY KEY, v text)");
+  Must(a, "SELECT syncbridge.create_sync('parked_other', 'public.parked_other', 'c1', '{\"list\": \"Other\"}')");
+  const int books = BooksSyncId(a);
+  const int other = std::stoi(One(a, "SELECT sync_id FROM syncbridge.sync WHERE name = 'parked_other'"));
+
+  auto side = SidecarSession();
+  catalog::CatalogWriter writer(side.get());
+  // Two calls, the first interleaving two syncs; LSNs above 4 GB print with a
+  // high part. Seq follows vector order within a call and across calls.
+  auto first = Changes(books, 0, 3, (5ull << 32) | 0x10);
+  first.insert(first.begin() + 1, Changes(other, 1000, 1, 0x16B3748).front());
+  ASSERT_TRUE(writer.ParkChanges(first).Ok());
+  ASSERT_TRUE(writer.ParkChanges(Changes(books, 3, 500, 0x100)).Ok());
+  ASSERT_TRUE(writer.ParkChanges({}).Ok());
+
+  std::vector<catalog::ParkedChange> read;
+  std::int64_t after = 0;
+  int pages = 0;
+  for (;; ++pages) {
+    auto page = writer.ReadParked(books, after, 7);
+    ASSERT_TRUE(page.Ok()) << page.Err().message;
+    if (page.Value().empty()) break;
+    EXPECT_LE(page.Value().size(), 7u);
+    after = page.Value().back().seq;
+    read.insert(read.end(), page.Value().begin(), page.Value().end());
+  }
+  EXPECT_EQ(pages, (503 + 6) / 7);
+  ASSERT_EQ(read.size(), 503u);
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    ASSERT_EQ(read[i].change.value("n", -1), static_cast<int>(i)) << "position " << i;
+    EXPECT_EQ(read[i].sync_id, books);
+    if (i) {
+      EXPECT_GT(read[i].seq, read[i - 1].seq);
+    }
+  }
+  EXPECT_EQ(read[0].lsn, common::Lsn((5ull << 32) | 0x10));
+  EXPECT_EQ(read[0].change, first[0].change);
+  EXPECT_EQ(read[3].lsn, common::Lsn(0x100));
+  auto theirs = writer.ReadParked(other, 0, 100);
+  ASSERT_TRUE(theirs.Ok());
+  ASSERT_EQ(theirs.Value().size(), 1u);
+  EXPECT_EQ(theirs.Value()[0].lsn.ToString(), "0/16B3748");
+  EXPECT_EQ(theirs.Value()[0].change.value("n", -1), 1000);
+  EXPECT_EQ(One(a, "SELECT parked_changes FROM syncbridge.status WHERE sync = 'books'"), "503");
+
+  auto syncs = writer.SyncsWithParked();
+  ASSERT_TRUE(syncs.Ok());
+  EXPECT_EQ(syncs.Value(), (std::vector<int>{books, other}));
+
+  // Sent changes go, up to and including the bound, of that sync only.
+  auto gone = writer.DeleteParked(books, read[2].seq);
+  ASSERT_TRUE(gone.Ok()) << gone.Err().message;
+  EXPECT_EQ(gone.Value(), 3);
+  gone = writer.DeleteParked(books, read[2].seq);
+  ASSERT_TRUE(gone.Ok());
+  EXPECT_EQ(gone.Value(), 0);
+  auto next = writer.ReadParked(books, 0, 1);
+  ASSERT_TRUE(next.Ok());
+  ASSERT_EQ(next.Value().size(), 1u);
+  EXPECT_EQ(next.Value()[0].seq, read[3].seq);
+  EXPECT_EQ(One(a, "SELECT count(*) FROM syncbridge.parked_change WHERE sync_id = $1", {std::to_string(other)}), "1");
+
+  // A change that is not an object is refused before the round trip; one of
+  // a sync dropped meanwhile is dropped with it.
+  auto bad = Changes(books, 0, 1, 0x10);
+  bad[0].change = nlohmann::json::array({1, 2});
+  EXPECT_FALSE(writer.ParkChanges(bad).Ok());
+  ASSERT_TRUE(writer.ParkChanges(Changes(987654, 0, 2, 0x10)).Ok());
+  EXPECT_EQ(One(a, "SELECT count(*) FROM syncbridge.parked_change"), "501");
+
+  // drop_sync takes a sync's parked changes with it.
+  Must(a, "SELECT syncbridge.drop_sync('parked_other')");
+  Must(a, "DROP TABLE public.parked_other");
+  gone = writer.DeleteParked(books, std::numeric_limits<std::int64_t>::max());
+  ASSERT_TRUE(gone.Ok());
+  EXPECT_EQ(gone.Value(), 500);
+  syncs = writer.SyncsWithParked();
+  ASSERT_TRUE(syncs.Ok());
+  EXPECT_TRUE(syncs.Value().empty());
+  EXPECT_EQ(One(a, "SELECT count(*) FROM syncbridge.parked_change"), "0");
+}
+
+TEST_F(CatalogDbTest, HeartbeatAndProgressAreUpserted) {
+  auto admin = AdminSession();
+  PGconn* a = admin.get();
+  const int books = BooksSyncId(a);
+  auto side = SidecarSession();
+  catalog::CatalogWriter writer(side.get());
+
+  catalog::Heartbeat hb;
+  hb.slot_name = "syncbridge";
+  hb.pid = 111;
+  hb.version = "0.1.0";
+  hb.started_at = "2026-11-23T10:00:00.123456Z";
+  hb.received_lsn = common::Lsn(0x2000);
+  hb.flush_lsn = common::Lsn(0x1000);
+  ASSERT_TRUE(writer.WriteHeartbeat(hb).Ok());
+  const std::string row =
+      "SELECT format('%s|%s|%s|%s|%s', pid, version, started_at, received_lsn, flush_lsn) FROM syncbridge.sidecar";
+  EXPECT_EQ(One(a, row), "111|0.1.0|2026-11-23 10:00:00.123456+00|0/2000|0/1000");
+  const std::string beat = One(a, "SELECT heartbeat_at FROM syncbridge.sidecar");
+  EXPECT_EQ(One(a, "SELECT heartbeat_at > now() - interval '1 minute' FROM syncbridge.sidecar"), "t");
+  EXPECT_EQ(One(a, "SELECT sidecar_heartbeat_at = $1::timestamptz FROM syncbridge.status WHERE sync = 'books'", {beat}),
+            "t");
+
+  // The same slot again: one row, rewritten; an unknown position is NULL.
+  hb.pid = 222;
+  hb.received_lsn = common::Lsn();
+  hb.flush_lsn = common::Lsn((1ull << 32) | 0x3000);
+  ASSERT_TRUE(writer.WriteHeartbeat(hb).Ok());
+  EXPECT_EQ(One(a, "SELECT count(*) FROM syncbridge.sidecar"), "1");
+  EXPECT_EQ(One(a, row), "222|0.1.0|2026-11-23 10:00:00.123456+00||1/3000");
+  EXPECT_EQ(One(a, "SELECT heartbeat_at > $1::timestamptz FROM syncbridge.sidecar", {beat}), "t");
+
+  // Progress: the oldest unapplied change sets lag; nullopt last_applied_at
+  // keeps the stored one; a sync given twice counts once; unknown syncs
+  // are skipped.
+  const std::string progress =
+      "SELECT format('%s|%s', oldest_unapplied_at, last_applied_at) FROM syncbridge.sync_progress WHERE sync_id = $1";
+  ASSERT_TRUE(writer.WriteSyncProgress({{books, "2026-11-23T10:00:00Z", "2026-11-23T09:59:00.5Z"}, {987654, {}, {}}})
+                  .Ok());
+  EXPECT_EQ(One(a, progress, {std::to_string(books)}), "2026-11-23 10:00:00+00|2026-11-23 09:59:00.5+00");
+  EXPECT_EQ(One(a, "SELECT count(*) FROM syncbridge.sync_progress"), "1");
+  EXPECT_EQ(One(a, "SELECT lag_seconds = extract(epoch FROM now() - '2026-11-23T10:00:00Z'::timestamptz) "
+                   "FROM syncbridge.status WHERE sync = 'books'"),
+            "t");
+  ASSERT_TRUE(writer.WriteSyncProgress({{books, std::nullopt, std::nullopt}}).Ok());
+  EXPECT_EQ(One(a, progress, {std::to_string(books)}), "|2026-11-23 09:59:00.5+00");
+  EXPECT_EQ(One(a, "SELECT lag_seconds FROM syncbridge.status WHERE sync = 'books'"), "0");
+  ASSERT_TRUE(writer
+                  .WriteSyncProgress({{books, "2026-11-23T11:00:00Z", "2026-11-23T10:30:00Z"},
+                                      {books, "2026-11-23T11:05:00Z", std::nullopt}})
+                  .Ok());
+  EXPECT_EQ(One(a, progress, {std::to_string(books)}), "2026-11-23 11:05:00+00|2026-11-23 10:30:00+00");
+  ASSERT_TRUE(writer.WriteSyncProgress({}).Ok());
+  // A malformed time is the caller's fault, reported as such.
+  auto bad = writer.WriteSyncProgress({{books, "yesterday-ish", std::nullopt}});
+  ASSERT_FALSE(bad.Ok());
+  EXPECT_EQ(bad.Err().kind, common::ErrorKind::kPermanent);
+  Must(a, "DELETE FROM syncbridge.sidecar");
+}
+
+TEST_F(CatalogDbTest, BackfillResumesFromTheLastFinishedChunk) {
+  auto admin = AdminSession();
+  PGconn* a = admin.get();
+  const int books = BooksSyncId(a);
+  auto side = SidecarSession();
+  catalog::CatalogWriter writer(side.get());
+
+  auto none = writer.LoadBackfill(books);
+  ASSERT_TRUE(none.Ok()) << none.Err().message;
+  EXPECT_FALSE(none.Value().has_value());
+  // The backfill create_sync requested is the sidecar's to take.
+  auto requested = writer.RequestedRuns();
+  ASSERT_TRUE(requested.Ok());
+  auto run = std::find_if(requested.Value().begin(), requested.Value().end(), [&](const catalog::RequestedRun& r) {
+    return r.sync_id == books && r.kind == catalog::RunKind::kBackfill;
+  });
+  ASSERT_NE(run, requested.Value().end());
+  EXPECT_EQ(std::to_string(run->run_id),
+            One(a, "SELECT min(run_id) FROM syncbridge.run WHERE sync_id = $1 AND kind = 'backfill'",
+                {std::to_string(books)}));
+  ASSERT_TRUE(writer.ClaimRun(run->run_id).Ok());
+  const std::int64_t run_id = run->run_id;
+
+  ASSERT_TRUE(writer.StartBackfill(books, run_id, 1000).Ok());
+  auto started = writer.LoadBackfill(books);
+  ASSERT_TRUE(started.Ok() && started.Value());
+  EXPECT_EQ(started.Value()->run_id, run_id);
+  EXPECT_FALSE(started.Value()->after_key);
+  EXPECT_EQ(started.Value()->rows_done, 0);
+  EXPECT_EQ(started.Value()->rows_estimate, 1000);
+  EXPECT_FALSE(started.Value()->finished);
+  EXPECT_EQ(One(a, "SELECT backfill_state FROM syncbridge.status WHERE sync = 'books'"), "running");
+
+  catalog::RunCounts counts;
+  counts.created = 200;
+  counts.skipped = 50;
+  ASSERT_TRUE(writer.SaveBackfillChunk(books, {{"id", 250}}, 250, counts).Ok());
+  counts = {};
+  counts.created = 249;
+  counts.failed = 1;
+  const nlohmann::json key = {{"id", 500}, {"region", "É\"u"}};
+  ASSERT_TRUE(writer.SaveBackfillChunk(books, key, 250, counts).Ok());
+
+  // A restarted sidecar (another session) picks up after the last chunk.
+  auto again = SidecarSession();
+  catalog::CatalogWriter restarted(again.get());
+  auto resumed = restarted.LoadBackfill(books);
+  ASSERT_TRUE(resumed.Ok() && resumed.Value());
+  EXPECT_EQ(resumed.Value()->sync_id, books);
+  EXPECT_EQ(resumed.Value()->run_id, run_id);
+  ASSERT_TRUE(resumed.Value()->after_key);
+  EXPECT_EQ(*resumed.Value()->after_key, key);
+  EXPECT_EQ(resumed.Value()->rows_done, 500);
+  EXPECT_EQ(resumed.Value()->rows_estimate, 1000);
+  EXPECT_FALSE(resumed.Value()->finished);
+  EXPECT_EQ(One(a, "SELECT format('%s %s %s %s', created, skipped, failed, updated) FROM syncbridge.run "
+                   "WHERE run_id = $1",
+                {std::to_string(run_id)}),
+            "449 50 1 0");
+  EXPECT_EQ(One(a, "SELECT format('%s/%s', backfill_rows_done, backfill_rows_estimate) FROM syncbridge.status "
+                   "WHERE sync = 'books'"),
+            "500/1000");
+
+  ASSERT_TRUE(restarted.FinishBackfill(books).Ok());
+  const std::string finished_at = One(a, "SELECT finished_at FROM syncbridge.backfill WHERE sync_id = $1",
+                                      {std::to_string(books)});
+  ASSERT_TRUE(restarted.FinishBackfill(books).Ok());
+  EXPECT_EQ(One(a, "SELECT finished_at FROM syncbridge.backfill WHERE sync_id = $1", {std::to_string(books)}),
+            finished_at);
+  auto done = restarted.LoadBackfill(books);
+  ASSERT_TRUE(done.Ok() && done.Value());
+  EXPECT_TRUE(done.Value()->finished);
+  EXPECT_EQ(One(a, "SELECT backfill_state FROM syncbridge.status WHERE sync = 'books'"), "finished");
+  // No chunk after the end: the position would lie.
+  auto late = restarted.SaveBackfillChunk(books, {{"id", 600}}, 100, {});
+  ASSERT_FALSE(late.Ok());
+  EXPECT_NE(late.Err().message.find("no backfill in progress"), std::string::npos) << late.Err().message;
+  EXPECT_EQ(One(a, "SELECT rows_done FROM syncbridge.backfill WHERE sync_id = $1", {std::to_string(books)}), "500");
+  ASSERT_TRUE(restarted.FinishRun(run_id, catalog::RunStatus::kSucceeded).Ok());
+
+  // Starting again starts from scratch; without a run, run_id reads 0.
+  ASSERT_TRUE(restarted.StartBackfill(books, 0, std::nullopt).Ok());
+  auto fresh = restarted.LoadBackfill(books);
+  ASSERT_TRUE(fresh.Ok() && fresh.Value());
+  EXPECT_EQ(fresh.Value()->run_id, 0);
+  EXPECT_FALSE(fresh.Value()->after_key);
+  EXPECT_EQ(fresh.Value()->rows_done, 0);
+  EXPECT_FALSE(fresh.Value()->rows_estimate);
+  EXPECT_FALSE(fresh.Value()->finished);
+  // A chunk without a run still moves the position.
+  ASSERT_TRUE(restarted.SaveBackfillChunk(books, {{"id", 7}}, 7, counts).Ok());
+  EXPECT_EQ(One(a, "SELECT rows_done FROM syncbridge.backfill WHERE sync_id = $1", {std::to_string(books)}), "7");
+
+  // Syncs without a backfill, or gone.
+  EXPECT_FALSE(restarted.FinishBackfill(987654).Ok());
+  EXPECT_FALSE(restarted.SaveBackfillChunk(987654, {{"id", 1}}, 1, {}).Ok());
+  EXPECT_FALSE(restarted.StartBackfill(987654, 0, 10).Ok());
+  auto missing = restarted.LoadBackfill(987654);
+  ASSERT_TRUE(missing.Ok());
+  EXPECT_FALSE(missing.Value());
+  Must(a, "DELETE FROM syncbridge.backfill");
 }
 
 }  // namespace

@@ -72,14 +72,21 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000000))
       ->envname("SYNCBRIDGE_RECONNECT_ATTEMPTS");
 
-  std::string check_conninfo, check_slot, check_pub = "syncbridge";
-  auto* check = app.add_subcommand("check", "check wal_level, slot, publication and replication privilege");
-  check->add_option("--conninfo", check_conninfo, "libpq connection string")->required()->envname("SYNCBRIDGE_CONNINFO");
-  check->add_option("--slot", check_slot, "logical replication slot")->required()->envname("SYNCBRIDGE_SLOT");
-  check->add_option("--publication", check_pub, "publication name")->capture_default_str()->envname("SYNCBRIDGE_PUBLICATION");
+  syncbridge::app::CheckOptions chk;
+  auto* check = app.add_subcommand(
+      "check", "check wal_level, slot, publication, replication privilege; with --key-file also secrets and endpoints");
+  check->add_option("--conninfo", chk.conninfo, "libpq connection string")->required()->envname("SYNCBRIDGE_CONNINFO");
+  check->add_option("--slot", chk.slot, "logical replication slot")->required()->envname("SYNCBRIDGE_SLOT");
+  check->add_option("--publication", chk.publication, "publication name")
+      ->capture_default_str()
+      ->envname("SYNCBRIDGE_PUBLICATION");
+  check->add_option("--key-file", chk.key_file,
+                    "sidecar key file: also check that it opens every secret and that each connection's endpoint "
+                    "accepts them")
+      ->envname("SYNCBRIDGE_KEY_FILE");
 
   CLI11_PARSE(app, argc, argv);
-  if (check->parsed()) return syncbridge::app::RunCheck(check_conninfo, check_slot, check_pub);
+  if (check->parsed()) return syncbridge::app::RunCheck(chk);
   if (keygen->parsed()) return RunKeygen(key_out);
   if (decode->parsed()) return syncbridge::app::RunDecode(dec);
   return 2;

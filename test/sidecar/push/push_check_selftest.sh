@@ -36,7 +36,7 @@ export GRAPH_URL="$emulator_url/v1.0" LOGIN_URL="$emulator_url" TENANT="$tenant"
   SECRET="$client_secret" SITE="$site" PUSH_DIR="$(dirname "$0")"
 # graph METHOD PATH [JSON]: one Graph call through push_check.Graph; prints the answer.
 graph() {
-  python3 - "$@" <<'PY'
+  python3 -B - "$@" <<'PY'
 import json, os, sys
 sys.path.insert(0, os.environ["PUSH_DIR"])
 import push_check

@@ -9,9 +9,9 @@
 #     an empty conninfo use it) with CREATE EXTENSION syncbridge;
 #   - writes a sidecar key ($key_file), registers it, creates the SharePoint
 #     connection $connection pointing at the emulator and seals its secret;
-#   - creates the pgoutput slot $slot (and sets syncbridge's slot_name).
-# The test then creates its tables and syncs (create_sync creates the
-# publication "syncbridge") and uses the helpers below. An EXIT trap kills
+#   - creates the publication "syncbridge" (empty: create_sync adds the
+#     tables), then the pgoutput slot $slot, and sets syncbridge's slot_name.
+# The test then creates its tables and syncs and uses the helpers below. An EXIT trap kills
 # every process started here and drops the slot and the database
 # (PUSH_KEEP=1 keeps them and the work directory for a post-mortem).
 #
@@ -24,6 +24,8 @@
 #                          $dir/run.N.err, N counting from 1); pid in $run_pid
 #   stop_run [SECONDS]     SIGTERM, waits (default 60 s), fails unless exit 0
 #   kill9_run              SIGKILL, reaps it
+#   provision_sync NAME [SECONDS]  syncbridge.provision(NAME), then waits
+#                          until the daemon's run succeeded (default 60 s)
 #   wait_synced [SECONDS]  until the slot confirmed the WAL position taken
 #                          when called and no ledger row is 'pending'
 #                          (default 180 s); fails with the daemon's log tail
@@ -117,6 +119,11 @@ q "SELECT syncbridge.create_connection('$connection', 'sharepoint', jsonb_build_
      'tenant_id', '$tenant', 'client_id', '$client_id', 'site', '$site',
      'graph_base_url', '$emulator_url/v1.0', 'login_base_url', '$emulator_url'))" >/dev/null
 q "SELECT syncbridge.set_secret('$connection', 'client_secret', '$client_secret')" >/dev/null
+# The publication exists before the slot: pgoutput looks it up with the
+# catalog as of each change, so a slot older than its publication fails on
+# every change in between ("publication does not exist"). create_sync adds
+# tables to it; its options are the ones create_sync would use.
+q "CREATE PUBLICATION syncbridge WITH (publish_via_partition_root = true)"
 q "SELECT 1 FROM pg_create_logical_replication_slot('$slot', 'pgoutput')" >/dev/null
 q "SELECT syncbridge.set_setting('slot_name', '$slot')" >/dev/null
 
@@ -146,6 +153,22 @@ kill9_run() {
   kill -KILL "$run_pid" 2>/dev/null || true
   wait "$run_pid" 2>/dev/null || true
   run_pid=
+}
+
+provision_sync() {
+  local limit=${2:-60} run status deadline
+  run=$(q "SELECT syncbridge.provision('$1')")
+  deadline=$((SECONDS + limit))
+  while :; do
+    status=$(q "SELECT status FROM syncbridge.run WHERE run_id = $run")
+    case $status in
+      succeeded) return 0 ;;
+      failed | cancelled) fail "provision run $run of $1 $status: $(q "SELECT error FROM syncbridge.run WHERE run_id = $run")" ;;
+    esac
+    if [ -n "$run_pid" ] && ! kill -0 "$run_pid" 2>/dev/null; then fail "syncbridged run exited while provisioning $1"; fi
+    [ "$SECONDS" -ge "$deadline" ] && fail "provision run $run of $1 still $status after ${limit}s"
+    sleep 0.2
+  done
 }
 
 wait_synced() {

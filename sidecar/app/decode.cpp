@@ -1,13 +1,10 @@
 #include "app/decode.hpp"
 
-#include <sys/signalfd.h>
-#include <unistd.h>
-
-#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <utility>
 
+#include "common/signal_fd.hpp"
 #include "pgoutput/formatter.hpp"
 #include "pgoutput/render.hpp"
 #include "spill/spill_buffer.hpp"
@@ -15,32 +12,6 @@
 
 namespace syncbridge::app {
 namespace {
-
-// SIGINT/SIGTERM are read from a signalfd inside the loop, so no handler and no global flag.
-class SignalFd {
- public:
-  SignalFd() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigprocmask(SIG_BLOCK, &set, nullptr);
-    fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  }
-  ~SignalFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  SignalFd(const SignalFd&) = delete;
-  SignalFd& operator=(const SignalFd&) = delete;
-  int Fd() const { return fd_; }
-  bool Fired() const {
-    signalfd_siginfo info;
-    return fd_ >= 0 && ::read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info);
-  }
-
- private:
-  int fd_ = -1;
-};
 
 class Logger {
  public:
@@ -72,7 +43,7 @@ int RunDecode(const DecodeOptions& options) {
     log("error", "--start must be an LSN like 0/16B3748");
     return 2;
   }
-  SignalFd signals;
+  common::SignalFd signals;
   stream::StreamOptions so;
   so.conninfo = options.conninfo;
   so.slot = options.slot;

@@ -1,4 +1,4 @@
-// syncbridged: entry point. Subcommands: keygen, decode, check.
+// syncbridged: entry point. Subcommands: keygen, decode, check, run.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -7,6 +7,7 @@
 #include "app/check.hpp"
 #include "app/decode.hpp"
 #include "crypto/sealed_box.hpp"
+#include "daemon/daemon.hpp"
 
 namespace {
 
@@ -72,6 +73,85 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1000000))
       ->envname("SYNCBRIDGE_RECONNECT_ATTEMPTS");
 
+  syncbridge::daemon::DaemonOptions run;
+  auto* run_cmd = app.add_subcommand("run", "the daemon: push every change of synced tables to their lists (docs/sidecar.md)");
+  run_cmd->add_option("--conninfo", run.conninfo, "libpq connection string")->required()->envname("SYNCBRIDGE_CONNINFO");
+  run_cmd->add_option("--slot", run.slot, "logical replication slot (pgoutput), created by the DBA")
+      ->required()
+      ->envname("SYNCBRIDGE_SLOT");
+  run_cmd->add_option("--publication", run.publication, "publication name")
+      ->capture_default_str()
+      ->envname("SYNCBRIDGE_PUBLICATION");
+  run_cmd->add_option("--key-file", run.key_file, "the key pair written by keygen (opens the catalog's secrets)")
+      ->required()
+      ->envname("SYNCBRIDGE_KEY_FILE");
+  run_cmd->add_option("--metrics-listen", run.metrics_listen, "serve /metrics and /healthz on ADDR:PORT (e.g. 127.0.0.1:9187)")
+      ->envname("SYNCBRIDGE_METRICS_LISTEN");
+  run_cmd->add_option("--status-interval", run.status_interval_s, "seconds between standby status updates")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600))
+      ->envname("SYNCBRIDGE_STATUS_INTERVAL");
+  run_cmd->add_option("--heartbeat-interval", run.heartbeat_interval_s,
+                      "seconds between progress writes (syncbridge.sidecar, sync_progress, run counts) and metric updates")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600))
+      ->envname("SYNCBRIDGE_HEARTBEAT_INTERVAL");
+  run_cmd->add_option("--stats-interval", run.stats_interval_s, "seconds between stats log lines")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400))
+      ->envname("SYNCBRIDGE_STATS_INTERVAL");
+  run_cmd->add_option("--workers", run.workers, "HTTP worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256))
+      ->envname("SYNCBRIDGE_WORKERS");
+  run_cmd->add_option("--max-in-flight", run.max_in_flight_per_target, "batch requests in flight per list")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64))
+      ->envname("SYNCBRIDGE_MAX_IN_FLIGHT");
+  run_cmd->add_option("--max-outstanding", run.max_outstanding,
+                      "changes held in memory at most; the stream waits while this many are outstanding")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{100}, std::size_t{10000000}))
+      ->envname("SYNCBRIDGE_MAX_OUTSTANDING");
+  run_cmd->add_option("--backfill-chunk", run.backfill_chunk_rows, "rows per backfill chunk (and parked changes per read)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000))
+      ->envname("SYNCBRIDGE_BACKFILL_CHUNK");
+  run_cmd->add_option("--backfill-chunks-in-flight", run.feed_chunks_in_flight,
+                      "backfill (or parked) chunks in the engine at once, per sync")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000))
+      ->envname("SYNCBRIDGE_BACKFILL_CHUNKS_IN_FLIGHT");
+  run_cmd->add_option("--stream-spill-bytes", run.spill_bytes,
+                      "bytes of a transaction's changes kept in memory before the rest goes to a temporary file")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 34))
+      ->envname("SYNCBRIDGE_STREAM_SPILL_BYTES");
+  run_cmd->add_option("--spill-dir", run.spill_dir, "directory for spill files (default $TMPDIR or /tmp)")
+      ->envname("SYNCBRIDGE_SPILL_DIR");
+  run_cmd->add_option("--http-timeout-ms", run.http_timeout_ms, "longest wait for one HTTP answer")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3600000))
+      ->envname("SYNCBRIDGE_HTTP_TIMEOUT_MS");
+  run_cmd->add_option("--config-error-retry-ms", run.config_error_retry_ms,
+                      "wait before trying a list again after a configuration error (missing list, refused credentials)")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 3600000))
+      ->envname("SYNCBRIDGE_CONFIG_ERROR_RETRY_MS");
+  run_cmd->add_option("--reconnect-initial-ms", run.reconnect_initial_ms, "first reconnect delay (then doubled, with jitter)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600000))
+      ->envname("SYNCBRIDGE_RECONNECT_INITIAL_MS");
+  run_cmd->add_option("--reconnect-max-ms", run.reconnect_max_ms, "longest reconnect delay")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600000))
+      ->envname("SYNCBRIDGE_RECONNECT_MAX_MS");
+  run_cmd->add_option("--reconnect-attempts", run.reconnect_attempts,
+                      "consecutive failed reconnects before exiting 1 (0 = keep trying)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000))
+      ->envname("SYNCBRIDGE_RECONNECT_ATTEMPTS");
+
   syncbridge::app::CheckOptions chk;
   auto* check = app.add_subcommand(
       "check", "check wal_level, slot, publication, replication privilege; with --key-file also secrets and endpoints");
@@ -89,5 +169,6 @@ int main(int argc, char** argv) {
   if (check->parsed()) return syncbridge::app::RunCheck(chk);
   if (keygen->parsed()) return RunKeygen(key_out);
   if (decode->parsed()) return syncbridge::app::RunDecode(dec);
+  if (run_cmd->parsed()) return syncbridge::daemon::Run(run);
   return 2;
 }

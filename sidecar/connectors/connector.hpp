@@ -73,6 +73,13 @@ class Connector {
   // Creates the target when missing and adds missing fields; never drops one.
   virtual common::Status Provision(http::Client& client, const TargetRef& target,
                                    const std::vector<ColumnSpec>& columns) = 0;
+  // The remote id of a provisioned target (a SharePoint list id), recorded
+  // in syncbridge.target.remote_id; empty when the kind has none.
+  virtual common::Result<std::string> RemoteIdOf(http::Client& client, const TargetRef& target) {
+    (void)client;
+    (void)target;
+    return std::string();
+  }
   // Most operations one Apply call takes.
   virtual std::size_t MaxBatch() const = 0;
 };

@@ -244,8 +244,10 @@ Result<json> SharePointConnector::EncodeFields(http::Client& client, const Targe
       list = fresh.Value();
       column = list.columns.find(name);
       if (column == list.columns.end())
-        return common::PermanentError("list has no column \"" + name +
-                                      "\" (run SELECT syncbridge.provision(...) to add it)");
+        // The definition is ahead of the list: a configuration error for the
+        // whole target (the items wait), not an error of this row.
+        return common::ConfigError("list has no column \"" + name +
+                                   "\" (run SELECT syncbridge.provision(...) to add it)");
     }
     if (auto st = EncodeField(column->second, value, out); !st) return st.Err();
   }

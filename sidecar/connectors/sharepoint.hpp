@@ -33,6 +33,9 @@ class SharePointConnector : public Connector {
   common::Status Provision(http::Client& client, const TargetRef& target,
                            const std::vector<ColumnSpec>& columns) override;
   std::size_t MaxBatch() const override { return 20; }
+  common::Result<std::string> RemoteIdOf(http::Client& client, const TargetRef& target) override {
+    return ListId(client, target);
+  }
 
   // The resolved Graph list id of a target (for the catalog's target.remote_id).
   common::Result<std::string> ListId(http::Client& client, const TargetRef& target);

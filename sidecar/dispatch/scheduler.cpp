@@ -60,6 +60,16 @@ void Scheduler::PauseTarget(int target_id, Clock::time_point until) {
   target.paused_until = std::max(target.paused_until, until);
 }
 
+void Scheduler::WakeTarget(int target_id) {
+  auto it = targets_.find(target_id);
+  if (it == targets_.end()) return;
+  it->second.paused_until = {};
+  for (WorkId id : it->second.order) {
+    auto w = work_.find(id);
+    if (w != work_.end() && !w->second.sent) w->second.not_before = {};
+  }
+}
+
 void Scheduler::BatchFinished(int target_id) {
   auto& target = targets_[target_id];
   if (target.in_flight > 0) --target.in_flight;

@@ -52,6 +52,9 @@ class Scheduler {
   void Retry(WorkId id, Clock::time_point not_before);
   // The whole target must wait (e.g. a 429 on the batch itself).
   void PauseTarget(int target_id, Clock::time_point until);
+  // The reason the target waited is gone (e.g. its list was just
+  // provisioned): its queued work may leave at once.
+  void WakeTarget(int target_id);
   // A batch of the target came back (call after Done/Retry of its items).
   void BatchFinished(int target_id);
 

@@ -56,7 +56,7 @@ Status PushEngine::Change(std::uint64_t txn, int sync_id, mapper::RowChange chan
                           std::optional<json> old_key) {
   if (fatal_) return *fatal_;
   if (!mappings_(sync_id)) return {};  // dropped since the stream was routed
-  ++counters_[sync_id].received;
+  Count(txn, sync_id, &SyncCounters::received);
   if (old_key && *old_key != change.key) {
     mapper::RowChange removal;
     removal.op = mapper::RowChange::Op::kDelete;
@@ -78,14 +78,47 @@ Status PushEngine::Commit(std::uint64_t txn, common::Lsn end_lsn) {
   if (fatal_) return *fatal_;
   if (!tracker_.Begin(end_lsn))
     return common::ProtocolError("transaction end " + end_lsn.ToString() + " is not after the previous one");
-  auto& state = txns_[txn];
-  state.end = end_lsn;
-  if (state.outstanding == 0) {
-    tracker_.MarkDurable(end_lsn);
-    txns_.erase(txn);
+  auto it = txns_.try_emplace(txn).first;
+  it->second.end = end_lsn;
+  if (it->second.outstanding == 0) {
+    Settle(it);
     return {};
   }
   return ResolveStaged();
+}
+
+Status PushEngine::CommitLocal(std::uint64_t txn, LocalDone done) {
+  if (fatal_) return *fatal_;
+  auto it = txns_.try_emplace(txn).first;
+  it->second.done = std::move(done);
+  if (it->second.outstanding == 0) {
+    Settle(it);
+    return {};
+  }
+  return ResolveStaged();
+}
+
+void PushEngine::Settle(std::map<std::uint64_t, TxnState>::iterator it) {
+  TxnState state = std::move(it->second);
+  txns_.erase(it);
+  if (state.end) {
+    tracker_.MarkDurable(*state.end);
+    for (const auto& [sync_id, c] : state.counts) live_counters_[sync_id] += c;
+  }
+  // Run from Pump, never from inside the engine's own bookkeeping: the
+  // callback may hand the engine more work. (A local transaction is one sync's.)
+  if (state.done) {
+    SyncCounters total;
+    for (const auto& [sync_id, c] : state.counts) total += c;
+    finished_local_.emplace_back(std::move(state.done), total);
+  }
+}
+
+void PushEngine::Count(std::uint64_t txn, int sync_id, std::int64_t SyncCounters::*field) {
+  ++(counters_[sync_id].*field);
+  // Whether the transaction is local is known only at its commit: count it
+  // with the transaction, and hand the counts on when it settles.
+  ++(txns_[txn].counts[sync_id].*field);
 }
 
 Status PushEngine::ResolveStaged() {
@@ -146,10 +179,7 @@ void PushEngine::FinishHead(KeyState& state) {
   --outstanding_;
   auto it = txns_.find(head.txn);
   if (it == txns_.end()) return;
-  if (--it->second.outstanding == 0 && it->second.end) {
-    tracker_.MarkDurable(*it->second.end);
-    txns_.erase(it);
-  }
+  if (--it->second.outstanding == 0 && it->second.Committed()) Settle(it);
 }
 
 ItemError PushEngine::ErrorFor(const KeyState& state, const Work& work, const std::string& message, int http_status,
@@ -185,7 +215,6 @@ Status PushEngine::Advance(const std::string& key) {
       FinishHead(state);
       continue;
     }
-    auto& counters = counters_[head.sync_id];
     if (head.change.op == mapper::RowChange::Op::kDelete && state.record && state.record->pending &&
         state.record->view.remote_id.empty()) {
       // The row's create may have reached the remote side unrecorded.
@@ -213,7 +242,7 @@ Status PushEngine::Advance(const std::string& key) {
         head.full_row_read = true;
         if (!row.Value().has_value()) {
           // Deleted since: its delete follows in the stream.
-          ++counters.skipped;
+          Count(head.txn, head.sync_id, &SyncCounters::skipped);
           FinishHead(state);
           continue;
         }
@@ -225,7 +254,7 @@ Status PushEngine::Advance(const std::string& key) {
     }
     switch (d.kind) {
       case Decision::Kind::kError: {
-        ++counters.failed;
+        Count(head.txn, head.sync_id, &SyncCounters::failed);
         Work context;
         context.target_id = d.target_id;
         context.op.kind = head.change.op == mapper::RowChange::Op::kDelete ? Operation::Kind::kDelete
@@ -235,7 +264,7 @@ Status PushEngine::Advance(const std::string& key) {
         continue;
       }
       case Decision::Kind::kSkip: {
-        ++counters.skipped;
+        Count(head.txn, head.sync_id, &SyncCounters::skipped);
         if (state.record && !d.content_hash.empty() && d.content_hash != state.record->view.content_hash) {
           // Only the ledger's hashes change (a field no longer mapped).
           LedgerWrite w{head.sync_id, state.row_key, state.record->view.target_id, state.record->view.remote_id,
@@ -278,6 +307,13 @@ Status PushEngine::Advance(const std::string& key) {
 
 Status PushEngine::Pump() {
   if (fatal_) return *fatal_;
+  while (!finished_local_.empty()) {
+    auto [done, counts] = std::move(finished_local_.front());
+    finished_local_.pop_front();
+    done(counts);
+    if (fatal_) return *fatal_;
+  }
+  if (quiescing_) return {};
   for (auto& batch : scheduler_.Ready(now_())) {
     connectors::TargetRef target;
     std::string error;
@@ -315,7 +351,9 @@ Status PushEngine::Pump() {
     }
     std::uint64_t batch_id = next_batch_++;
     batches_[batch_id] = {batch.target_id, batch.work};
-    counters_[keys_.at(work_.at(batch.work.front()).key).sync_id].requests += 1;
+    auto& sync_counters = counters_[keys_.at(work_.at(batch.work.front()).key).sync_id];
+    sync_counters.requests += 1;
+    sync_counters.operations += static_cast<std::int64_t>(batch.work.size());
     pool_.Submit([this, batch_id, connector, target, ops = std::move(ops),
                   lookups = std::move(lookups)](http::Client& client) mutable -> dispatch::WorkerPool::Completion {
       auto done = [this, batch_id](Result<std::vector<OperationResult>> r) -> dispatch::WorkerPool::Completion {
@@ -397,6 +435,7 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
     return;
   }
 
+  if (target_ok_) target_ok_(batch.target_id);
   std::vector<LedgerWrite> writes;
   std::vector<ItemError> errors;
   std::vector<dispatch::WorkId> finished;    // done with the head change
@@ -407,6 +446,7 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
     KeyState& state = keys_.at(work.key);
     const OperationResult& r = results.Value()[i];
     auto& counters = counters_[state.sync_id];
+    const std::uint64_t txn = state.queue.front().txn;
     common::Lsn lsn = state.queue.front().lsn;
     switch (r.outcome) {
       case OperationResult::Outcome::kApplied: {
@@ -428,10 +468,11 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
         if (work.stage == Stage::kMoveDelete) {
           continuing.push_back(id);
         } else {
-          if (work.stage == Stage::kMoveCreate) ++counters.moved;
-          else if (work.op.kind == Operation::Kind::kCreate) ++counters.created;
-          else if (work.op.kind == Operation::Kind::kUpdate) ++counters.updated;
-          else ++counters.deleted;
+          auto field = work.stage == Stage::kMoveCreate                 ? &SyncCounters::moved
+                       : work.op.kind == Operation::Kind::kCreate     ? &SyncCounters::created
+                       : work.op.kind == Operation::Kind::kUpdate     ? &SyncCounters::updated
+                                                                      : &SyncCounters::deleted;
+          Count(txn, state.sync_id, field);
           finished.push_back(id);
         }
         break;
@@ -460,7 +501,7 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
           auto delay = http::NextDelay(backoff_, work.attempts, r.retry_after);
           scheduler_.Retry(id, now + delay);
         } else {
-          ++counters.failed;
+          Count(txn, state.sync_id, &SyncCounters::failed);
           errors.push_back(ErrorFor(state, work,
                                     "gave up after " + std::to_string(work.attempts) + " attempts: " + r.message,
                                     r.http_status, r.error_code));
@@ -469,7 +510,7 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
         break;
       }
       case OperationResult::Outcome::kFailed:
-        ++counters.failed;
+        Count(txn, state.sync_id, &SyncCounters::failed);
         errors.push_back(ErrorFor(state, work, r.message.empty() ? "refused by the remote side" : r.message,
                                   r.http_status, r.error_code));
         finished.push_back(id);

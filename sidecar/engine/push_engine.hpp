@@ -42,7 +42,13 @@ struct EngineOptions {
 
 struct SyncCounters {
   std::int64_t received = 0, created = 0, updated = 0, deleted = 0, moved = 0, skipped = 0, failed = 0;
-  std::int64_t retries = 0, throttled = 0, requests = 0;
+  std::int64_t retries = 0, throttled = 0, requests = 0, operations = 0;
+  SyncCounters& operator+=(const SyncCounters& o) {
+    received += o.received, created += o.created, updated += o.updated, deleted += o.deleted;
+    moved += o.moved, skipped += o.skipped, failed += o.failed;
+    retries += o.retries, throttled += o.throttled, requests += o.requests, operations += o.operations;
+    return *this;
+  }
 };
 
 class PushEngine {
@@ -52,6 +58,8 @@ class PushEngine {
   // Called when a target cannot be served (its connection's credentials, a
   // missing list); the daemon records it where the DBA looks.
   using TargetErrorSink = std::function<void(int target_id, const std::string& message)>;
+  // A local transaction is over; `counts` says what its changes did.
+  using LocalDone = std::function<void(const SyncCounters& counts)>;
 
   PushEngine(EngineOptions options, MappingLookup mappings, LedgerPort& ledger, RowSource& rows,
              ConnectorRegistry& connectors, dispatch::WorkerPool& pool, progress::Tracker& tracker,
@@ -66,16 +74,35 @@ class PushEngine {
   // The transaction committed at end_lsn: it becomes durable (confirmable)
   // when all its changes are. Also for transactions with no synced change.
   common::Status Commit(std::uint64_t txn, common::Lsn end_lsn);
+  // Ends a transaction that did not come from the stream (a backfill chunk,
+  // parked changes of a resumed sync): it has no LSN; `done` runs once every
+  // change of it is applied and recorded (or an item error), in any order
+  // relative to other transactions.
+  common::Status CommitLocal(std::uint64_t txn, LocalDone done);
   // Sends the batches that may leave now.
   common::Status Pump();
   // Runs finished batches' completions (call when the pool's eventfd is readable).
   common::Status Complete();
 
   bool Saturated() const { return outstanding_ >= options_.max_outstanding_changes; }
-  bool Idle() const { return outstanding_ == 0 && txns_.empty(); }
+  bool Idle() const { return outstanding_ == 0 && txns_.empty() && finished_local_.empty(); }
+  std::size_t Outstanding() const { return outstanding_; }
+  // Shutting down: no new batch leaves; the ones in flight finish.
+  void Quiesce() { quiescing_ = true; }
+  bool BatchesInFlight() const { return !batches_.empty(); }
+  // Whatever made the target wait (a missing list) is fixed: send now.
+  void WakeTarget(int target_id) { scheduler_.WakeTarget(target_id); }
   std::optional<Clock::time_point> NextWake() const { return scheduler_.NextWake(); }
+  // Everything per sync (metrics), and only what stream transactions did
+  // (the push run's counts; local transactions report theirs to `done`).
   const std::map<int, SyncCounters>& Counters() const { return counters_; }
+  const std::map<int, SyncCounters>& LiveCounters() const { return live_counters_; }
   void SetTargetErrorSink(TargetErrorSink sink) { target_error_ = std::move(sink); }
+  // Called when a batch of the target got answers (the connection works again).
+  void SetTargetOkSink(std::function<void(int target_id)> sink) { target_ok_ = std::move(sink); }
+  // Resolves and queues every staged change now instead of waiting for a
+  // commit or a full lookup chunk (before waiting for a sync to go quiet).
+  common::Status FlushStaged() { return ResolveStaged(); }
   // A ledger write failed: the engine stops; the daemon restarts the stream
   // from the slot (pending marks and hashes make the replay exact).
   const std::optional<common::Error>& Fatal() const { return fatal_; }
@@ -112,7 +139,10 @@ class PushEngine {
   };
   struct TxnState {
     std::size_t outstanding = 0;
-    std::optional<common::Lsn> end;
+    std::optional<common::Lsn> end;  // a stream transaction, committed
+    LocalDone done;                  // a local transaction, committed
+    std::map<int, SyncCounters> counts;  // what its changes did, per sync
+    bool Committed() const { return end.has_value() || static_cast<bool>(done); }
   };
 
   static std::string KeyOf(int sync_id, const nlohmann::json& row_key);
@@ -120,6 +150,11 @@ class PushEngine {
   common::Status ResolveStaged();
   common::Status Advance(const std::string& key);
   void FinishHead(KeyState& state);
+  // The transaction's last change is done: it becomes durable.
+  void Settle(std::map<std::uint64_t, TxnState>::iterator it);
+  // Counts an outcome of a change of `txn` (its sync's totals, and the
+  // transaction's or the live counts).
+  void Count(std::uint64_t txn, int sync_id, std::int64_t SyncCounters::*field);
   void AddWork(const std::string& key, KeyState& state, int target_id, enum Stage stage, connectors::Operation op,
                const mapper::Decision& decision);
   // A sent work item is over: forget it and let its key send the next one.
@@ -141,6 +176,7 @@ class PushEngine {
   http::Backoff backoff_;
   dispatch::Scheduler scheduler_;
   TargetErrorSink target_error_;
+  std::function<void(int target_id)> target_ok_;
 
   std::vector<PendingChange> staged_;
   std::map<std::string, KeyState> keys_;
@@ -148,7 +184,10 @@ class PushEngine {
   std::map<std::uint64_t, InFlightBatch> batches_;
   std::map<std::uint64_t, TxnState> txns_;
   std::map<int, SyncCounters> counters_;
+  std::map<int, SyncCounters> live_counters_;
   std::size_t outstanding_ = 0;
+  bool quiescing_ = false;
+  std::deque<std::pair<LocalDone, SyncCounters>> finished_local_;
   dispatch::WorkId next_work_ = 1;
   std::uint64_t next_batch_ = 1;
   std::optional<common::Error> fatal_;

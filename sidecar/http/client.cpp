@@ -92,11 +92,13 @@ common::Result<Response> Client::Send(const Request& request) {
   CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK) {
     std::string message = request.method + " " + request.url + ": " + (error[0] ? error : curl_easy_strerror(rc));
+    if (options_.on_response) options_.on_response(request.method, 0);
     return common::TransientError(message);
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   response.status = static_cast<int>(status);
+  if (options_.on_response) options_.on_response(request.method, response.status);
   return response;
 }
 

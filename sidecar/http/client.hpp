@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +46,9 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds request_timeout{60000};
   std::string user_agent = "syncbridged/0.1";
+  // Called after every request with its method and HTTP status (0: no
+  // answer), on the thread that sent it: the daemon counts requests by status.
+  std::function<void(const std::string& method, int status)> on_response;
 };
 
 class Client {

@@ -27,6 +27,13 @@ class Tracker {
   // Any frame or keepalive up to this position was received.
   void Received(Lsn pos);
   Lsn Flush();
+  // The consumer lost what it held (it restarts from the slot): transactions
+  // not yet durable are forgotten, to be registered again when re-sent.
+  // What was received after flush is forgotten too: it must not be confirmed.
+  void ForgetPending() {
+    pending_.clear();
+    received_ = flush_;
+  }
   Lsn LatestReceived() const { return received_; }
   bool Idle() const { return pending_.empty(); }
 

@@ -197,6 +197,10 @@ common::Result<StreamEvent> LogicalStream::Next(int stop_fd) {
   return ev;
 }
 
+void LogicalStream::Heartbeat() {
+  if (conn_ && Clock::now() - last_status_ >= options_.status_interval) (void)SendStatus(false);
+}
+
 common::Status LogicalStream::Close(int stop_fd) {
   if (deferred_received_) {
     tracker_.Received(*deferred_received_);

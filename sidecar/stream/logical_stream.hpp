@@ -82,6 +82,15 @@ class LogicalStream {
   // The drain ends early when stop_fd (if >= 0) becomes readable.
   common::Status Close(int stop_fd = -1);
 
+  // Between messages while the consumer is busy with a large transaction:
+  // sends a status update if one is due, so that wal_sender_timeout does not
+  // end a session that is merely slow (and flush keeps moving). A failure is
+  // noticed by the next Next().
+  void Heartbeat();
+  // The tracker behind TransactionEnd/MarkDurable, for a consumer that
+  // registers ends itself (the push engine).
+  progress::Tracker& Progress() { return tracker_; }
+
   const pgoutput::Decoder& Decoder() const { return decoder_; }
   const pgoutput::TypeRegistry& Types() const { return types_; }
   // What flush the next status update reports.

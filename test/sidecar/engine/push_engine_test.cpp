@@ -223,6 +223,8 @@ class EngineTest : public ::testing::Test {
   PushEngine engine_;
 };
 
+constexpr std::uint64_t kLocalTxn = std::uint64_t{1} << 62;
+
 TEST_F(EngineTest, RowsArriveOnceInCommitOrderAndFlushFollows) {
   for (int i = 1; i <= 100; ++i) Upsert(1, Row(i, "t" + std::to_string(i)), 100 + i);
   ASSERT_TRUE(engine_.Commit(1, Lsn(1000)).Ok());
@@ -243,6 +245,32 @@ TEST_F(EngineTest, RowsArriveOnceInCommitOrderAndFlushFollows) {
   EXPECT_EQ(per_key[R"({"id":1})"], (std::vector<Operation::Kind>{Operation::Kind::kCreate, Operation::Kind::kUpdate}));
   EXPECT_EQ(per_key[R"({"id":2})"], (std::vector<Operation::Kind>{Operation::Kind::kCreate, Operation::Kind::kDelete}));
   EXPECT_EQ(engine_.Counters().at(1).created, 100);
+}
+
+TEST_F(EngineTest, LocalTransactionsReportTheirOwnCountsWhenDone) {
+  for (int i = 1; i <= 30; ++i) Upsert(kLocalTxn, Row(i, "b"), 0);
+  int calls = 0;
+  SyncCounters seen;
+  ASSERT_TRUE(engine_.CommitLocal(kLocalTxn, [&](const SyncCounters& c) {
+    ++calls;
+    seen = c;
+  }).Ok());
+  Upsert(1, Row(31, "live"), 100);
+  ASSERT_TRUE(engine_.Commit(1, Lsn(200)).Ok());
+  Drain();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(seen.created, 30);
+  EXPECT_EQ(seen.received, 30);
+  EXPECT_EQ(engine_.LiveCounters().at(1).created, 1);  // the push run's share
+  EXPECT_EQ(engine_.Counters().at(1).created, 31);     // metrics see everything
+  EXPECT_EQ(RemoteAt(10).size(), 31u);
+  EXPECT_EQ(tracker_.Flush(), Lsn(200));
+  // An empty local transaction is done at once (on the next Pump).
+  ASSERT_TRUE(engine_.CommitLocal(kLocalTxn + 1, [&](const SyncCounters&) { ++calls; }).Ok());
+  EXPECT_FALSE(engine_.Idle());
+  ASSERT_TRUE(engine_.Pump().Ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(engine_.Idle());
 }
 
 TEST_F(EngineTest, NoOpUpdatesSendNothing) {
@@ -373,25 +401,75 @@ class RouterTest : public EngineTest {
   RouterTest()
       : router_(
             engine_,
-            [](const std::string& schema, const std::string& table) {
-              if (schema == "public" && table == "books") return std::vector<TableSync>{{1, true, {"id"}}};
+            [this](const std::string& schema, const std::string& table) {
+              if (schema == "public" && table == "books") return std::vector<TableSync>{{1, true, park_, {"id"}}};
               return std::vector<TableSync>{};
             },
             [this](int sync_id, common::Lsn) {
               truncated_.push_back(sync_id);
               return common::Status();
+            },
+            [this](const std::vector<ParkedRow>& rows) {
+              parked_.insert(parked_.end(), rows.begin(), rows.end());
+              return common::Status();
             }) {}
 
-  static std::string Line(const std::string& op, const json& key, const json& row, const char* origin = nullptr) {
-    json line = {{"lsn", "0/10"}, {"end_lsn", "0/20"}, {"xid", 1}, {"schema", "public"}, {"table", "books"},
+  // `end`: the transaction's end LSN as the line carries it (0: not given).
+  static std::string Line(const std::string& op, const json& key, const json& row, const char* origin = nullptr,
+                          std::uint64_t end = 0) {
+    json line = {{"lsn", "0/10"}, {"xid", 1}, {"schema", "public"}, {"table", "books"},
                  {"op", op}, {"key", key}, {"origin", origin ? json(origin) : json(nullptr)}};
+    if (end) line["end_lsn"] = Lsn(end).ToString();
     if (op != "delete") line["new"] = row;
     return line.dump();
   }
 
+  bool park_ = false;
+  std::vector<ParkedRow> parked_;
   LineRouter router_;
   std::vector<int> truncated_;
 };
+
+TEST_F(RouterTest, TransactionsSentAgainAfterAReconnectAreDropped) {
+  ASSERT_TRUE(router_.OnLine(Line("insert", {{"id", 1}}, Row(1, "a"), nullptr, 100)).Ok());
+  ASSERT_TRUE(router_.OnCommit(Lsn(100)).Ok());
+  // The stream reconnected before the transaction was confirmed: the server
+  // sends it again; the engine already has it.
+  ASSERT_TRUE(router_.OnLine(Line("insert", {{"id", 1}}, Row(1, "a"), nullptr, 100)).Ok());
+  ASSERT_TRUE(router_.OnCommit(Lsn(100)).Ok());
+  ASSERT_TRUE(router_.OnLine(Line("insert", {{"id", 2}}, Row(2, "b"), nullptr, 200)).Ok());
+  ASSERT_TRUE(router_.OnCommit(Lsn(200)).Ok());
+  Drain();
+  EXPECT_EQ(router_.Counters().replayed, 1);
+  EXPECT_EQ(RemoteAt(10).size(), 2u);
+  EXPECT_EQ(engine_.Counters().at(1).received, 2);
+  EXPECT_EQ(tracker_.Flush(), Lsn(200));
+}
+
+TEST_F(RouterTest, ChangesOfAPausedSyncAreParkedBeforeTheTransactionCounts) {
+  park_ = true;
+  ASSERT_TRUE(router_.OnLine(Line("insert", {{"id", 1}}, Row(1, "a"), nullptr, 100)).Ok());
+  ASSERT_TRUE(router_.OnLine(Line("update", {{"id", 1}}, Row(3, "a"), nullptr, 100)).Ok());
+  ASSERT_TRUE(router_.OnLine(Line("delete", {{"id", 3}}, json(), nullptr, 100)).Ok());
+  EXPECT_TRUE(parked_.empty());  // stored with the commit, in one call
+  ASSERT_TRUE(router_.OnCommit(Lsn(100)).Ok());
+  ASSERT_EQ(parked_.size(), 3u);
+  EXPECT_EQ(engine_.Counters().count(1), 0u);
+  EXPECT_EQ(tracker_.Flush(), Lsn(100));
+  // What is stored reads back as the same change, key change included.
+  for (const auto& row : parked_) {
+    auto back = FromParkedJson(row.sync_id, row.lsn, ToParkedJson(row));
+    ASSERT_TRUE(back.Ok());
+    EXPECT_EQ(back.Value().change.op, row.change.op);
+    EXPECT_EQ(back.Value().change.key, row.change.key);
+    EXPECT_EQ(back.Value().change.row, row.change.row);
+    EXPECT_EQ(back.Value().old_key, row.old_key);
+  }
+  EXPECT_EQ(parked_[1].old_key, json({{"id", 1}}));
+  EXPECT_EQ(parked_[1].change.key, json({{"id", 3}}));
+  EXPECT_FALSE(FromParkedJson(1, Lsn(1), json({{"op", "upsert"}, {"key", {{"id", 1}}}})).Ok());
+  EXPECT_FALSE(FromParkedJson(1, Lsn(1), json({{"op", "merge"}, {"key", {{"id", 1}}}, {"row", json::object()}})).Ok());
+}
 
 TEST_F(RouterTest, OwnPullsAreNotPushedBack) {
   ASSERT_TRUE(router_.OnLine(Line("insert", {{"id", 1}}, Row(1, "pulled"), kPullOrigin)).Ok());

@@ -59,7 +59,7 @@ TEST_F(ClientTest, DroppedConnectionsAndTimeoutsAreTransientErrors) {
   EXPECT_EQ(reset.Err().kind, common::ErrorKind::kTransient);
 
   Call("PUT", "/_emulator/faults", {{"latency_ms", 2000}, {"jitter_ms", 0}, {"rates", json::object()}});
-  Client impatient(ClientOptions{std::chrono::milliseconds(1000), std::chrono::milliseconds(200), "test"});
+  Client impatient(ClientOptions{std::chrono::milliseconds(1000), std::chrono::milliseconds(200), "test", {}});
   auto slow = impatient.Send({"GET", base_ + "/v1.0/sites/root", {}, ""});
   ASSERT_FALSE(slow.Ok());
   EXPECT_EQ(slow.Err().kind, common::ErrorKind::kTransient);

@@ -126,6 +126,16 @@ common::Result<Frame> ReplicationStream::Next(std::chrono::milliseconds timeout,
     if (n == 0) return Frame{};
   }
   if (n == -1) {
+    // The COPY is over: a server that ended it with an error (a missing
+    // publication, a dropped slot) says why in the result that follows.
+    // One result only: after a server CopyDone libpq keeps answering COPY_IN.
+    std::string why;
+    if (PGresult* res = PQgetResult(conn_.get())) {
+      if (PQresultStatus(res) == PGRES_FATAL_ERROR) why = PQresultErrorMessage(res);
+      PQclear(res);
+    }
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    if (!why.empty()) return common::TransientError("server ended the replication stream: " + why);
     Frame f;
     f.kind = Frame::Kind::kEnd;
     return f;

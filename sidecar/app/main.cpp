@@ -6,6 +6,7 @@
 
 #include "app/check.hpp"
 #include "app/decode.hpp"
+#include "app/run_config.hpp"
 #include "crypto/sealed_box.hpp"
 #include "daemon/daemon.hpp"
 
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
 
   syncbridge::daemon::DaemonOptions run;
   auto* run_cmd = app.add_subcommand("run", "the daemon: push every change of synced tables to their lists (docs/sidecar.md)");
+  // --config FILE.toml is expanded into flags before parsing (app/run_config.hpp);
+  // declared here so that --help lists it.
+  std::string config_file;
+  run_cmd->add_option("--config", config_file, "TOML file of flag values: `slot = \"syncbridge\"`, `max-in-flight = 8`, ... "
+                                               "(flags and SYNCBRIDGE_* variables win)");
   run_cmd->add_option("--conninfo", run.conninfo, "libpq connection string")->required()->envname("SYNCBRIDGE_CONNINFO");
   run_cmd->add_option("--slot", run.slot, "logical replication slot (pgoutput), created by the DBA")
       ->required()
@@ -165,7 +171,14 @@ int main(int argc, char** argv) {
                     "accepts them")
       ->envname("SYNCBRIDGE_KEY_FILE");
 
-  CLI11_PARSE(app, argc, argv);
+  auto args = syncbridge::app::ExpandRunConfig(std::vector<std::string>(argv, argv + argc));
+  if (!args) {
+    std::fprintf(stderr, "syncbridged run: %s\n", args.Err().message.c_str());
+    return 2;
+  }
+  std::vector<char*> expanded;
+  for (auto& a : args.Value()) expanded.push_back(a.data());
+  CLI11_PARSE(app, static_cast<int>(expanded.size()), expanded.data());
   if (check->parsed()) return syncbridge::app::RunCheck(chk);
   if (keygen->parsed()) return RunKeygen(key_out);
   if (decode->parsed()) return syncbridge::app::RunDecode(dec);

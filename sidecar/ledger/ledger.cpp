@@ -17,22 +17,27 @@ SELECT row_key::text, target_id, remote_id, remote_version, content_hash, field_
 )SQL";
 
 // A key already in the ledger keeps its target and remote id (a move's old
-// item is still there until the move commits); only the mark changes.
+// item is still there until the move commits); only the mark changes. Keys
+// of a sync or target dropped meanwhile are left out (their rows are gone).
 constexpr const char* kMarkPending = R"SQL(
 INSERT INTO syncbridge.ledger AS l (sync_id, row_key, target_id, provenance, last_lsn, state)
 SELECT s, k, nullif(t, 0), 'push', lsn, 'pending'
   FROM unnest($1::int[], $2::jsonb[], $3::int[], $4::pg_lsn[]) AS u(s, k, t, lsn)
+ WHERE EXISTS (SELECT FROM syncbridge.target x WHERE x.sync_id = u.s AND x.target_id = u.t)
 ON CONFLICT (sync_id, row_key) DO UPDATE SET state = 'pending', updated_at = now()
 )SQL";
 
 // One statement, so one transaction and one round trip. The CTEs touch
 // disjoint rows (applied keys vs failed keys), which data-modifying WITH
-// requires: a row must not be changed twice by one statement.
+// requires: a row must not be changed twice by one statement. Outcomes of a
+// sync or target dropped while its batch was in flight are left out: their
+// ledger rows went with the definition.
 constexpr const char* kCommit = R"SQL(
 WITH a AS (
   SELECT * FROM unnest($1::int[], $2::jsonb[], $3::int[], $4::text[], $5::text[], $6::bytea[], $7::jsonb[],
                        $8::pg_lsn[], $9::text[])
          AS a(sync_id, row_key, target_id, remote_id, remote_version, content_hash, field_hashes, last_lsn, state)
+   WHERE EXISTS (SELECT FROM syncbridge.target x WHERE x.sync_id = a.sync_id AND x.target_id = a.target_id)
 ), up AS (
   INSERT INTO syncbridge.ledger AS l (sync_id, row_key, target_id, remote_id, remote_version, content_hash,
                                       field_hashes, provenance, last_lsn, state)
@@ -54,6 +59,7 @@ WITH a AS (
                        $16::pg_lsn[], $17::int[], $18::text[], $19::text[], $20::jsonb[]) WITH ORDINALITY
          AS e(sync_id, run_id, target_id, operation, row_key, remote_id, lsn, http_status, error_code, message,
               detail, ord)
+   WHERE EXISTS (SELECT FROM syncbridge.sync x WHERE x.sync_id = e.sync_id)
 ), eu AS (
   UPDATE syncbridge.item_error ie
      SET attempts = ie.attempts + 1, last_seen = now(), run_id = coalesce(e.run_id, ie.run_id),
@@ -68,7 +74,9 @@ WITH a AS (
 ), ei AS (
   INSERT INTO syncbridge.item_error (sync_id, run_id, target_id, direction, operation, row_key, remote_id, lsn,
                                      http_status, error_code, message, detail)
-  SELECT sync_id, run_id, target_id, 'push', operation, row_key, remote_id, lsn, http_status, error_code, message,
+  SELECT sync_id, run_id,
+         (SELECT x.target_id FROM syncbridge.target x WHERE x.sync_id = e.sync_id AND x.target_id = e.target_id),
+         'push', operation, row_key, remote_id, lsn, http_status, error_code, message,
          detail
     FROM e WHERE e.ord NOT IN (SELECT ord FROM eu)
   RETURNING 1

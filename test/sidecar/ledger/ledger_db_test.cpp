@@ -256,6 +256,36 @@ TEST_F(LedgerDbTest, PendingMarksSurviveUntilTheCreateIsRecorded) {
   EXPECT_TRUE(found.Value().at(mapper::RowKeyText(Key("EU", 3))).LookUpBeforeCreate());
 }
 
+TEST_F(LedgerDbTest, OutcomesOfATargetDroppedInFlightAreLeftOut) {
+  // A batch was in flight to a target whose shard rule was dropped (its
+  // target row and ledger rows went with it): recording must not fail.
+  const int gone = 999999;
+  ledger::Ledger ledger(conn_.get());
+  ASSERT_TRUE(ledger.MarkPending({{ids_.sync, Key("B", 7), gone, common::Lsn(0x400)}}).Ok());
+  ledger::Batch batch;
+  batch.applied.push_back(Create(Key("B", 7), gone, "b7", "x"));
+  batch.applied.push_back(Create(Key("EU", 8), ids_.list_a, "a8", "y"));
+  Failure refused;
+  refused.op = Failure::Op::kUpdate;
+  refused.sync_id = ids_.sync;
+  refused.row_key = Key("B", 9);
+  refused.target_id = gone;
+  refused.http_status = 400;
+  refused.message = "bad value";
+  batch.failures.push_back(refused);
+  Failure dropped_sync = refused;
+  dropped_sync.sync_id = 999999;
+  dropped_sync.target_id = 0;
+  batch.failures.push_back(dropped_sync);
+  auto stats = ledger.Commit(batch);
+  ASSERT_TRUE(stats.Ok()) << stats.Err().message;
+  EXPECT_EQ(Row(Key("EU", 8), "state || ' ' || remote_id"), "synced a8");
+  EXPECT_EQ(One(admin_.get(), "SELECT count(*) FROM syncbridge.ledger WHERE row_key = '{\"region\": \"B\", \"n\": 7}'"),
+            "0");
+  // The row's error is kept, without the target that no longer exists.
+  EXPECT_EQ(One(admin_.get(), "SELECT count(*) || ' ' || count(target_id) FROM syncbridge.item_error"), "1 0");
+}
+
 TEST_F(LedgerDbTest, OpenItemErrorsCountAttemptsAndResolveWhenTheRowSyncs) {
   ledger::Ledger ledger(conn_.get());
   Failure f;

@@ -156,6 +156,12 @@ class Daemon {
   void OnCommitted(Lsn end, const std::string& commit_time, const std::set<int>& syncs);
   void RecordConnectionError(int connection_id, const std::string& message);
   void ArmTimer();
+  // Waits for any fd of the loop, or the engine's next retry time, at most `timeout`.
+  void Sleep(std::chrono::milliseconds timeout) {
+    ArmTimer();
+    waits_.Wait(timeout);
+    armed_ = false;
+  }
   std::string SyncName(int sync_id) const {
     const catalog::Sync* s = snapshot_ ? snapshot_->SyncById(sync_id) : nullptr;
     return s ? s->name : std::to_string(sync_id);
@@ -204,6 +210,10 @@ class Daemon {
   Clock::time_point next_housekeeping_{};
   Clock::time_point next_stats_{};
   int recoveries_ = 0;
+  // What the timer was last armed for (ArmTimer skips unchanged states).
+  bool armed_ = false;
+  std::uint64_t armed_version_ = 0;
+  Clock::time_point armed_housekeeping_{};
 };
 
 Status Daemon::ConnectCatalog() {
@@ -355,8 +365,7 @@ bool Daemon::WaitQuiet() {
   while (engine_->Outstanding() > 0) {
     if (engine_->Fatal()) return false;
     stream_.Heartbeat();
-    waits_.WakeAt(engine_->NextWake());
-    waits_.Wait(std::chrono::milliseconds(1000));
+    Sleep(std::chrono::milliseconds(1000));
     if (signals_.Fired()) OnSignal();
     if (abort_ || stopping_) return false;
     if (auto st = engine_->Complete(); !st) return false;
@@ -423,8 +432,7 @@ bool Daemon::WaitForRoom() {
   while (engine_->Saturated()) {
     if (engine_->Fatal()) return false;
     stream_.Heartbeat();
-    waits_.WakeAt(engine_->NextWake());
-    waits_.Wait(std::chrono::milliseconds(1000));
+    Sleep(std::chrono::milliseconds(1000));
     if (signals_.Fired()) OnSignal();
     if (abort_ || stopping_) return false;
     if (auto st = engine_->Complete(); !st) return false;
@@ -633,9 +641,13 @@ Status Daemon::Housekeeping(bool force) {
 }
 
 void Daemon::ArmTimer() {
+  // Per stream message: rescan the scheduler only when its state moved.
+  if (engine_->WakeVersion() == armed_version_ && next_housekeeping_ == armed_housekeeping_ && armed_) return;
+  armed_version_ = engine_->WakeVersion();
+  armed_housekeeping_ = next_housekeeping_;
+  armed_ = true;
   auto wake = engine_->NextWake();
-  Clock::time_point hk = next_housekeeping_;
-  waits_.WakeAt(wake ? std::min(*wake, hk) : hk);
+  waits_.WakeAt(wake ? std::min(*wake, next_housekeeping_) : next_housekeeping_);
 }
 
 void Daemon::Recover(const common::Error& why) {
@@ -779,7 +791,7 @@ int Daemon::Run() {
     if (engine_->Saturated()) {
       // Full: no stream reading until batches come back.
       stream_.Heartbeat();
-      waits_.Wait(std::chrono::milliseconds(1000));
+      Sleep(std::chrono::milliseconds(1000));
       continue;
     }
     auto ev = stream_.Next(waits_.Fd());
@@ -788,6 +800,7 @@ int Daemon::Run() {
       break;
     }
     waits_.ClearTimer();
+    if (ev.Value().kind == stream::StreamEvent::Kind::kNone) armed_ = false;  // maybe the timer fired
     if (ev.Value().kind == stream::StreamEvent::Kind::kReset) {
       formatter_->Reset();
       continue;

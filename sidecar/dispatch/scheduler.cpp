@@ -6,6 +6,7 @@
 namespace syncbridge::dispatch {
 
 void Scheduler::Add(WorkId id, int target_id, const std::string& key) {
+  ++changes_;
   auto& order = targets_[target_id].order;
   order.push_back(id);
   work_[id] = Work{target_id, key, {}, false, std::prev(order.end())};
@@ -33,12 +34,14 @@ std::vector<Batch> Scheduler::Ready(Clock::time_point now) {
     if (batch.work.empty()) continue;
     for (WorkId id : batch.work) work_.at(id).sent = true;
     ++target.in_flight;
+    ++changes_;
     batches.push_back(std::move(batch));
   }
   return batches;
 }
 
 void Scheduler::Done(WorkId id) {
+  ++changes_;
   auto it = work_.find(id);
   if (it == work_.end()) return;
   auto& queue = keys_[it->second.key];
@@ -49,6 +52,7 @@ void Scheduler::Done(WorkId id) {
 }
 
 void Scheduler::Retry(WorkId id, Clock::time_point not_before) {
+  ++changes_;
   auto it = work_.find(id);
   if (it == work_.end()) return;
   it->second.sent = false;
@@ -56,11 +60,13 @@ void Scheduler::Retry(WorkId id, Clock::time_point not_before) {
 }
 
 void Scheduler::PauseTarget(int target_id, Clock::time_point until) {
+  ++changes_;
   auto& target = targets_[target_id];
   target.paused_until = std::max(target.paused_until, until);
 }
 
 void Scheduler::WakeTarget(int target_id) {
+  ++changes_;
   auto it = targets_.find(target_id);
   if (it == targets_.end()) return;
   it->second.paused_until = {};
@@ -71,6 +77,7 @@ void Scheduler::WakeTarget(int target_id) {
 }
 
 void Scheduler::BatchFinished(int target_id) {
+  ++changes_;
   auto& target = targets_[target_id];
   if (target.in_flight > 0) --target.in_flight;
 }
@@ -78,9 +85,11 @@ void Scheduler::BatchFinished(int target_id) {
 std::optional<Clock::time_point> Scheduler::NextWake() const {
   std::optional<Clock::time_point> wake;
   for (const auto& [id, w] : work_) {
-    // Work behind another of its key wakes when that one is done, not by time.
-    if (w.sent || !IsHeadOfKey(id, w)) continue;
-    auto t = std::max(w.not_before, targets_.at(w.target_id).paused_until);
+    // Work behind another of its key wakes when that one is done, and work
+    // of a target at its in-flight limit when a batch comes back: not by time.
+    const Target& target = targets_.at(w.target_id);
+    if (w.sent || target.in_flight >= max_in_flight_ || !IsHeadOfKey(id, w)) continue;
+    auto t = std::max(w.not_before, target.paused_until);
     if (!wake || t < *wake) wake = t;
   }
   return wake;

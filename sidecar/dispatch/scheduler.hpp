@@ -58,6 +58,9 @@ class Scheduler {
   // A batch of the target came back (call after Done/Retry of its items).
   void BatchFinished(int target_id);
 
+  // Counts every change of state: NextWake() (a scan of all queued work)
+  // can only change when this does.
+  std::uint64_t Changes() const { return changes_; }
   // When Ready() may next have something (earliest wait), if anything waits.
   std::optional<Clock::time_point> NextWake() const;
   std::size_t Queued() const { return work_.size(); }
@@ -84,6 +87,7 @@ class Scheduler {
   std::map<WorkId, Work> work_;
   std::map<std::string, std::deque<WorkId>> keys_;  // per key, in commit order
   std::map<int, Target> targets_;
+  std::uint64_t changes_ = 0;
 };
 
 }  // namespace syncbridge::dispatch

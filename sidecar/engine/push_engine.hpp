@@ -93,6 +93,8 @@ class PushEngine {
   // Whatever made the target wait (a missing list) is fixed: send now.
   void WakeTarget(int target_id) { scheduler_.WakeTarget(target_id); }
   std::optional<Clock::time_point> NextWake() const { return scheduler_.NextWake(); }
+  // Changes whenever NextWake() may have (cheap to compare, NextWake scans).
+  std::uint64_t WakeVersion() const { return scheduler_.Changes(); }
   // Everything per sync (metrics), and only what stream transactions did
   // (the push run's counts; local transactions report theirs to `done`).
   const std::map<int, SyncCounters>& Counters() const { return counters_; }

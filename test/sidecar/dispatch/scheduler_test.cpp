@@ -85,6 +85,24 @@ TEST(Scheduler, PausedTargetsSendNothingUntilTheirTime) {
   EXPECT_FALSE(s.NextWake().has_value());
 }
 
+TEST(Scheduler, AFullTargetWakesOnCompletionNotByTime) {
+  // Queued work of a target at its in-flight limit must not ask for an
+  // immediate wake: the loop would spin until a batch comes back.
+  Scheduler s(1, 1);
+  s.Add(1, 1, "a");
+  s.Add(2, 1, "b");
+  const auto before = s.Changes();
+  ASSERT_EQ(All(s.Ready(kT0)), (std::vector<WorkId>{1}));
+  EXPECT_GT(s.Changes(), before);
+  EXPECT_FALSE(s.NextWake().has_value());
+  s.Done(1);
+  s.BatchFinished(1);
+  ASSERT_TRUE(s.NextWake().has_value());
+  EXPECT_LE(*s.NextWake(), kT0);
+  s.WakeTarget(1);
+  EXPECT_EQ(All(s.Ready(kT0)), (std::vector<WorkId>{2}));
+}
+
 TEST(Scheduler, ManyItemsStayCheap) {
   Scheduler s(20, 8);
   const WorkId n = 100000;

@@ -465,7 +465,9 @@ Status Daemon::HandleNotifications() {
   if (reload) {
     if (auto st = Reload("catalog changed"); !st) return st;
   }
-  if (runs) return HandleRunRequests();
+  // After a reload too: a backfill requested while its sync was paused
+  // waits for the resume, which is a definition change.
+  if (runs || reload) return HandleRunRequests();
   return {};
 }
 

@@ -133,12 +133,18 @@ SELECT source, key_columns FROM syncbridge.sync WHERE name = 'order_lines';
 SELECT column_name, remote_field FROM syncbridge.field_map JOIN syncbridge.sync USING (sync_id)
  WHERE name = 'order_lines' ORDER BY column_name;
 SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'syncbridge' ORDER BY 1, 2;
--- Default mapping follows map_field's rules: SharePoint's read-only system
--- fields are only pulled, the reserved key field is left unmapped.
+-- Columns named like SharePoint's built-in fields (case-insensitively) get
+-- fields of their own, so provisioning does not collide with the built-ins;
+-- Title is the list's own column. Elsewhere a column named like the reserved
+-- key field is left unmapped.
 CREATE TABLE mirrored ("ID" integer PRIMARY KEY, "Title" text, "Modified" timestamptz, "SyncBridgeKey" text);
 SELECT syncbridge.create_sync('mirrored', 'mirrored', 'sp', '{"list": "Mirrored"}', 'both') > 0 AS created;
 SELECT column_name, remote_field, f.direction FROM syncbridge.field_map f JOIN syncbridge.sync USING (sync_id)
  WHERE name = 'mirrored' ORDER BY column_name;
+SELECT syncbridge.create_sync('mirrored_wiki', 'mirrored', 'wiki', '{"space": "DOCS"}', 'both') > 0 AS created;
+SELECT column_name, remote_field, f.direction FROM syncbridge.field_map f JOIN syncbridge.sync USING (sync_id)
+ WHERE name = 'mirrored_wiki' ORDER BY column_name;
+SELECT syncbridge.drop_sync('mirrored_wiki');
 SELECT syncbridge.drop_sync('mirrored');
 DROP TABLE mirrored;
 

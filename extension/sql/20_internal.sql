@@ -406,7 +406,7 @@ AS $$
       FROM regexp_split_to_table(column_name, '') WITH ORDINALITY AS t(ch, ord)
 $$;
 COMMENT ON FUNCTION syncbridge.sharepoint_internal_name(text) IS
-    'The SharePoint internal column name a table column maps to by default';
+    'The SharePoint internal name of a table column; create_sync maps a column to it unless it names a built-in field';
 
 -- Named transforms: name -> reversible (usable for pull) or push-only.
 CREATE FUNCTION syncbridge._transform_reversible(transform text) RETURNS boolean
@@ -427,10 +427,49 @@ CREATE FUNCTION syncbridge._is_system_field(kind text, remote_field text) RETURN
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT kind = 'sharepoint' AND remote_field IN
-        ('ID', 'Created', 'Modified', 'Author', 'Editor', 'AuthorLookupId', 'EditorLookupId',
-         '_UIVersionString', 'Attachments', 'ContentType', 'LinkTitle', 'AppAuthor', 'AppEditor',
-         'ItemChildCount', 'FolderChildCount')
+    -- SharePoint compares internal names case-insensitively: "id" is ID.
+    SELECT kind = 'sharepoint' AND lower(remote_field) IN
+        ('id', 'created', 'modified', 'author', 'editor', 'authorlookupid', 'editorlookupid',
+         '_uiversionstring', 'attachments', 'contenttype', 'edit', 'linktitle', 'linktitlenomenu',
+         'appauthor', 'appeditor', 'itemchildcount', 'folderchildcount', 'docicon', '_complianceflags')
+$$;
+
+-- The SharePoint field a column maps to by default: its internal name, unless
+-- a genericList already has a field of that name. SharePoint compares
+-- internal names case-insensitively, so a column "id" would collide with the
+-- built-in ID and provisioning would fail ("A field with the name 'id'
+-- already exists in the list."); such a column gets its own field, the name
+-- with "0" appended. A "title" column is the exception: it maps onto the
+-- list's own Title column, which is writable and shown as the item's name.
+CREATE FUNCTION syncbridge._sharepoint_default_field(column_name text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+        WHEN lower(n) = 'title' THEN 'Title'
+        -- The read-only system fields are built-ins too: asking
+        -- _is_system_field keeps the two lists from drifting apart. The rest
+        -- are the other fields of a genericList (most of them hidden) whose
+        -- names a table column could plausibly have, and our own key field.
+        WHEN syncbridge._is_system_field('sharepoint', n) OR lower(n) IN
+             ('_colortag', '_commentcount', '_commentflags', '_compliancetag', '_compliancetaguserid',
+              '_compliancetagwrittentime', '_copysource', '_editmenutableend', '_editmenutablestart',
+              '_editmenutablestart2', '_hascopydestinations', '_iscurrentversion', '_isrecord', '_level',
+              '_moderationcomments', '_moderationstatus', '_modernaudienceaadobjectids',
+              '_modernaudiencetargetuserfield', '_uiversion', '_virusinfo', '_virusstatus',
+              '_virusvendorid', 'accesspolicy', 'basename', 'complianceassetid', 'contenttypeid',
+              'contentversion', 'created_x0020_date', 'encodedabsurl', 'file_x0020_type', 'filedirref',
+              'fileleafref', 'fileref', 'fsobjtype', 'guid', 'html_x0020_file_x0020_type', 'instanceid',
+              'last_x0020_modified', 'linkfilename', 'linkfilename2', 'linkfilenamenomenu', 'metainfo',
+              'noexecute', 'order', 'originatorid', 'owshiddenversion', 'permmask', 'principalcount',
+              'progid', 'restricted', 'scopeid', 'selecttitle', 'serverurl', 'smlastmodifieddate',
+              'smtotalfilecount', 'smtotalfilestreamsize', 'smtotalsize', 'sortbehavior', 'syncclientid',
+              'uniqueid', 'version', 'workflowinstanceid', 'workflowversion',
+              'syncbridgekey')  -- sidecar/connectors/sharepoint.hpp kKeyField
+            THEN n || '0'
+        ELSE n
+    END
+      FROM syncbridge.sharepoint_internal_name(column_name) AS n
 $$;
 
 -- Validate a field mapping of one column; raises with a hint on any problem.
@@ -457,8 +496,8 @@ BEGIN
         PERFORM syncbridge._fail('22023', format('invalid remote field name %s', quote_literal(remote_field)),
                                  'Use 1 to 255 characters without control characters.');
     END IF;
-    IF remote_field = 'SyncBridgeKey' THEN
-        PERFORM syncbridge._fail('22023', 'remote field "SyncBridgeKey" is reserved',
+    IF lower(remote_field) = 'syncbridgekey' THEN
+        PERFORM syncbridge._fail('22023', format('remote field "%s" is reserved', remote_field),
                                  'syncbridge stores the row key there; choose another remote field.');
     END IF;
     IF direction NOT IN ('both', 'push_only', 'pull_only') THEN

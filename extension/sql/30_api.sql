@@ -259,22 +259,18 @@ BEGIN
 
     PERFORM syncbridge._target_for(s, c.kind, syncbridge._normalize_target(c, source, keys, target), true);
 
-    -- Every stored column, by the same rules as map_field: a column whose
-    -- name is a read-only system field is only read; one named like the
-    -- reserved key field is left for the DBA to map under another name.
+    -- Every stored column, by the same rules as map_field. A SharePoint
+    -- column gets a field of its own even when its name is a built-in's
+    -- (_sharepoint_default_field), so none lands on a read-only system field;
+    -- elsewhere a column named like the reserved key field is left for the
+    -- DBA to map under another name.
     INSERT INTO syncbridge.field_map (sync_id, column_name, remote_field, direction)
-    SELECT s.sync_id, m.column_name, m.remote_field,
-           CASE WHEN syncbridge._is_system_field(c.kind, m.remote_field) THEN 'pull_only' ELSE 'both' END
+    SELECT s.sync_id, m.column_name, m.remote_field, 'both'
       FROM (SELECT x.column_name,
-                   CASE c.kind WHEN 'sharepoint' THEN syncbridge.sharepoint_internal_name(x.column_name)
+                   CASE c.kind WHEN 'sharepoint' THEN syncbridge._sharepoint_default_field(x.column_name)
                                ELSE x.column_name END AS remote_field
               FROM syncbridge._columns(source) x WHERE NOT x.generated) m
-     WHERE m.remote_field <> 'SyncBridgeKey';
-    FOR col IN SELECT f.column_name, f.remote_field, f.direction FROM syncbridge.field_map f
-                WHERE f.sync_id = s.sync_id AND f.direction = 'pull_only' ORDER BY f.column_name LOOP
-        RAISE NOTICE 'column "%" maps to the read-only % field "%" and is only pulled', col.column_name, c.kind, col.remote_field
-            USING HINT = format('To push it, map it to another field: syncbridge.map_field(%L, %L, ''<field>'').', s.name, col.column_name);
-    END LOOP;
+     WHERE lower(m.remote_field) <> 'syncbridgekey';
     FOR col IN SELECT x.column_name FROM syncbridge._columns(source) x
                 WHERE NOT x.generated AND NOT EXISTS (SELECT FROM syncbridge.field_map f
                                                        WHERE f.sync_id = s.sync_id AND f.column_name = x.column_name) LOOP

@@ -121,9 +121,10 @@ TEST_F(CatalogDbTest, SnapshotHoldsTheSyncMapping) {
     columns.push_back(f.column);
     remotes.push_back(f.remote_field);
   }
+  // (id is a built-in SharePoint field, so the column gets a field of its own.)
   EXPECT_EQ(columns, (std::vector<std::string>{"id", "title", "price", "status", "tags", "moods", "published",
                                                "Page Count", "note", "updated_at"}));
-  EXPECT_EQ(remotes, (std::vector<std::string>{"id", "Title", "PriceCents", "status", "tags", "moods", "published",
+  EXPECT_EQ(remotes, (std::vector<std::string>{"id0", "Title", "PriceCents", "status", "tags", "moods", "published",
                                                "Page_x0020_Count", "Note", "updated_at"}));
   const auto* title = FieldOf(s, "title");
   ASSERT_TRUE(title && title->transform);
@@ -165,7 +166,7 @@ TEST_F(CatalogDbTest, SnapshotHoldsTheSyncMapping) {
   // Provisioning's view of the columns: base types, choices, arrays, and the
   // type the remote field holds after a transform.
   ASSERT_EQ(s.columns.size(), m.fields.size());
-  EXPECT_EQ(ColumnOf(s, "id")->pg_type, "integer");
+  EXPECT_EQ(ColumnOf(s, "id0")->pg_type, "integer");
   EXPECT_EQ(ColumnOf(s, "Title")->pg_type, "text");
   EXPECT_EQ(ColumnOf(s, "PriceCents")->pg_type, "numeric");
   EXPECT_EQ(ColumnOf(s, "status")->enum_labels, (std::vector<std::string>{"draft", "published", "archived"}));

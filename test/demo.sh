@@ -77,7 +77,7 @@ psql_demo -c "SELECT * FROM syncbridge.check()"
 step "syncbridged run: the daemon reads the slot and pushes to the lists"
 sidecar_log="$workdir/syncbridged.log"
 "$syncbridged" run --conninfo "dbname=syncbridge_demo" --slot syncbridge --key-file "$workdir/sidecar.key" \
-  --heartbeat-interval 1 2>"$sidecar_log" &
+  --heartbeat-interval 1 --status-interval 1 2>"$sidecar_log" &
 sidecar_pid=$!
 trap 'kill "$sidecar_pid" "$emulator_pid" 2>/dev/null; wait "$sidecar_pid" 2>/dev/null; rm -rf "$workdir" "$emulator_log"' EXIT
 echo "syncbridged run --conninfo dbname=syncbridge_demo --slot syncbridge --key-file sidecar.key  (pid $sidecar_pid)"

@@ -103,6 +103,23 @@ TEST(Scheduler, AFullTargetWakesOnCompletionNotByTime) {
   EXPECT_EQ(All(s.Ready(kT0)), (std::vector<WorkId>{2}));
 }
 
+TEST(Scheduler, NextWakeIsTheEarliestOfATargetsWorkNotItsFirst) {
+  Scheduler s(1, 4);
+  s.Add(1, 1, "a");
+  s.Add(2, 1, "b");
+  s.Add(3, 2, "c");
+  ASSERT_EQ(All(s.Ready(kT0)), (std::vector<WorkId>{1, 3}));
+  s.Retry(1, kT0 + seconds(30));  // first in its target's order, but waits
+  s.BatchFinished(1);
+  s.Retry(3, kT0 + seconds(20));
+  s.PauseTarget(2, kT0 + seconds(5));
+  s.BatchFinished(2);
+  ASSERT_TRUE(s.NextWake().has_value());
+  EXPECT_LE(*s.NextWake(), kT0);  // 2 may go now
+  EXPECT_EQ(All(s.Ready(kT0)), (std::vector<WorkId>{2}));
+  EXPECT_EQ(s.NextWake(), kT0 + seconds(20));  // 3, after its target's pause
+}
+
 TEST(Scheduler, ManyItemsStayCheap) {
   Scheduler s(20, 8);
   const WorkId n = 100000;

@@ -280,6 +280,17 @@ Status PushEngine::Advance(const std::string& key) {
         continue;
       }
       case Decision::Kind::kCreate:
+        if (state.record && state.record->pending && state.record->view.remote_id.empty() &&
+            state.record->view.target_id != 0 && state.record->view.target_id != d.target_id) {
+          // An earlier create may have reached the list its mark names,
+          // unrecorded: look the key up there and delete what is found, then
+          // create here (a move from there), or that item stays behind.
+          d.kind = Decision::Kind::kMove;
+          d.from_target_id = state.record->view.target_id;
+          AddWork(key, state, d.from_target_id, Stage::kMoveDelete,
+                  {Operation::Kind::kDelete, mapper::RowKeyText(state.row_key), "", json::object()}, d);
+          break;
+        }
         AddWork(key, state, d.target_id, Stage::kSingle,
                 {Operation::Kind::kCreate, mapper::RowKeyText(state.row_key), "", d.fields}, d);
         break;
@@ -345,8 +356,11 @@ Status PushEngine::Pump() {
       for (const auto& mark : marks) {
         KeyState& state = keys_.at(KeyOf(mark.sync_id, mark.row_key));
         if (!state.record) state.record = LedgerRecord{};
+        // As the ledger now says: the create may exist at its target, and an
+        // earlier item of the key is gone (creates follow deletes).
         state.record->pending = true;
-        if (state.record->view.remote_id.empty()) state.record->view.target_id = mark.target_id;
+        state.record->view.target_id = mark.target_id;
+        state.record->view.remote_id.clear();
       }
     }
     std::uint64_t batch_id = next_batch_++;

@@ -24,15 +24,20 @@ SELECT l.row_key::text, l.target_id, l.remote_id, l.remote_version, l.content_ha
        LATERAL (SELECT * FROM syncbridge.ledger x WHERE x.sync_id = $1 AND x.row_key = k.row_key OFFSET 0) AS l
 )SQL";
 
-// A key already in the ledger keeps its target and remote id (a move's old
-// item is still there until the move commits); only the mark changes. Keys
-// of a sync or target dropped meanwhile are left out (their rows are gone).
+// A create is only sent when the key has no live item (never created, or
+// deleted and recorded so: a move deletes first). So a key already in the
+// ledger takes the create's target and forgets the old remote id: after a
+// crash the row is looked up where the create went, and the id of an item
+// deleted earlier is never mistaken for a live one. Keys of a sync or target
+// dropped meanwhile are left out (their rows are gone).
 constexpr const char* kMarkPending = R"SQL(
 INSERT INTO syncbridge.ledger AS l (sync_id, row_key, target_id, provenance, last_lsn, state)
 SELECT s, k, nullif(t, 0), 'push', lsn, 'pending'
   FROM unnest($1::int[], $2::jsonb[], $3::int[], $4::pg_lsn[]) AS u(s, k, t, lsn)
  WHERE EXISTS (SELECT FROM syncbridge.target x WHERE x.sync_id = u.s AND x.target_id = u.t)
-ON CONFLICT (sync_id, row_key) DO UPDATE SET state = 'pending', updated_at = now()
+ON CONFLICT (sync_id, row_key) DO UPDATE
+   SET state = 'pending', target_id = EXCLUDED.target_id, remote_id = NULL, remote_version = NULL,
+       updated_at = now()
 )SQL";
 
 // One statement, so one transaction and one round trip. The CTEs touch

@@ -140,8 +140,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!log_.enabled()) return;
     double elapsed =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+    std::vector<std::string> batch_lists;
+    if (request_.method == "POST" && request_.path == "/v1.0/$batch") batch_lists = BatchLists(request_.body);
     log_.Record(request_.method, request_.path, status, elapsed,
-                plan_.fault == FaultKind::kNone ? "" : FaultName(plan_.fault));
+                plan_.fault == FaultKind::kNone ? "" : FaultName(plan_.fault), batch_lists);
   }
 
   void Leave() {

@@ -370,8 +370,14 @@ Status PushEngine::Pump() {
     sync_counters.operations += static_cast<std::int64_t>(batch.work.size());
     pool_.Submit([this, batch_id, connector, target, ops = std::move(ops),
                   lookups = std::move(lookups)](http::Client& client) mutable -> dispatch::WorkerPool::Completion {
-      auto done = [this, batch_id](Result<std::vector<OperationResult>> r) -> dispatch::WorkerPool::Completion {
-        return [this, batch_id, r = std::move(r)]() mutable { OnBatchDone(batch_id, std::move(r)); };
+      // What each lookup found ("" = nothing), kept by the engine when the
+      // batch fails: a later lookup would only fail the batch again.
+      std::vector<std::optional<std::string>> found_ids(ops.size());
+      auto done = [this, batch_id, &found_ids](Result<std::vector<OperationResult>> r,
+                                               bool sent) -> dispatch::WorkerPool::Completion {
+        return [this, batch_id, r = std::move(r), found = std::move(found_ids), sent]() mutable {
+          OnBatchDone(batch_id, std::move(r), found, sent);
+        };
       };
       // Operations whose item may exist unrecorded look it up first: a create
       // updates what it finds instead of making a twin; a delete deletes it,
@@ -380,7 +386,8 @@ Status PushEngine::Pump() {
       for (std::size_t i = 0; i < ops.size(); ++i) {
         if (lookups[i]) {
           auto found = connector->FindByKey(client, target, ops[i].row_key);
-          if (!found) return done(found.Err());
+          if (!found) return done(found.Err(), false);
+          found_ids[i] = found.Value() ? found.Value()->remote_id : "";
           if (found.Value()) {
             if (ops[i].kind == Operation::Kind::kCreate) ops[i].kind = Operation::Kind::kUpdate;
             ops[i].remote_id = found.Value()->remote_id;
@@ -395,12 +402,12 @@ Status PushEngine::Pump() {
       std::vector<OperationResult> results(ops.size());  // unsent deletes: nothing was there
       if (!batch_ops.empty()) {
         auto applied = connector->Apply(client, target, batch_ops);
-        if (!applied) return done(applied.Err());
+        if (!applied) return done(applied.Err(), true);
         for (std::size_t j = 0; j < send.size(); ++j) results[send[j]] = std::move(applied.Value()[j]);
       }
       for (std::size_t i = 0; i < ops.size(); ++i)
         if (results[i].remote_id.empty()) results[i].remote_id = ops[i].remote_id;
-      return done(std::move(results));
+      return done(std::move(results), true);
     });
   }
   return {};
@@ -420,7 +427,8 @@ PushEngine::Work PushEngine::Release(dispatch::WorkId id) {
   return work;
 }
 
-void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<OperationResult>> results) {
+void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<OperationResult>> results,
+                             const std::vector<std::optional<std::string>>& found_ids, bool sent) {
   auto node = batches_.extract(batch_id);
   if (node.empty() || fatal_) return;
   InFlightBatch batch = std::move(node.mapped());
@@ -438,12 +446,28 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
       ++counters_[keys_.at(work_.at(batch.work.front()).key).sync_id].throttled;
     }
     if (e.kind == ErrorKind::kConfig && target_error_) target_error_(batch.target_id, e.message);
-    for (auto id : batch.work) {
-      Work& work = work_.at(id);
-      // The batch may have been applied before the answer was lost.
-      if (work.op.kind == Operation::Kind::kCreate) work.lookup_first = true;
+    for (std::size_t i = 0; i < batch.work.size(); ++i) {
+      Work& work = work_.at(batch.work[i]);
+      // A lookup that got its answer before the failure need not be made
+      // again (each one can fail the whole batch): a found item is updated
+      // with every field, a create that found nothing creates. A delete that
+      // found nothing keeps looking (it sends nothing without an id).
+      if (work.lookup_first && i < found_ids.size() && found_ids[i]) {
+        if (!found_ids[i]->empty()) {
+          if (work.op.kind == Operation::Kind::kCreate) work.op.kind = Operation::Kind::kUpdate;
+          work.op.remote_id = *found_ids[i];
+          work.lookup_first = false;
+        } else if (work.op.kind == Operation::Kind::kCreate) {
+          work.lookup_first = false;
+        }
+      }
+      // A sent batch may have been applied before its answer was lost; a
+      // throttled one (429, or the 503 SharePoint also throttles with) was
+      // refused whole.
+      if (sent && e.kind != ErrorKind::kThrottled && work.op.kind == Operation::Kind::kCreate)
+        work.lookup_first = true;
       ++counters_[keys_.at(work.key).sync_id].retries;
-      scheduler_.Retry(id, now + delay);
+      scheduler_.Retry(batch.work[i], now + delay);
     }
     scheduler_.BatchFinished(batch.target_id);
     return;

@@ -161,7 +161,11 @@ class PushEngine {
                const mapper::Decision& decision);
   // A sent work item is over: forget it and let its key send the next one.
   Work Release(dispatch::WorkId id);
-  void OnBatchDone(std::uint64_t batch_id, common::Result<std::vector<connectors::OperationResult>> results);
+  // `found_ids`: per operation, what its lookup found ("" = nothing) if it
+  // made one; `sent`: whether the $batch itself went out (it may have been
+  // applied even when its answer was lost).
+  void OnBatchDone(std::uint64_t batch_id, common::Result<std::vector<connectors::OperationResult>> results,
+                   const std::vector<std::optional<std::string>>& found_ids, bool sent);
   common::Status RecordErrors(const std::vector<ItemError>& errors);
   ItemError ErrorFor(const KeyState& state, const Work& work, const std::string& message, int http_status = 0,
                      const std::string& code = "") const;

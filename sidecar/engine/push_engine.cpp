@@ -373,20 +373,31 @@ Status PushEngine::Pump() {
       // What each lookup found ("" = nothing), kept by the engine when the
       // batch fails: a later lookup would only fail the batch again.
       std::vector<std::optional<std::string>> found_ids(ops.size());
-      auto done = [this, batch_id, &found_ids](Result<std::vector<OperationResult>> r,
-                                               bool sent) -> dispatch::WorkerPool::Completion {
-        return [this, batch_id, r = std::move(r), found = std::move(found_ids), sent]() mutable {
-          OnBatchDone(batch_id, std::move(r), found, sent);
+      auto done = [this, batch_id, &found_ids](Result<std::vector<OperationResult>> r, bool sent,
+                                               std::optional<Clock::time_point> held = std::nullopt)
+          -> dispatch::WorkerPool::Completion {
+        return [this, batch_id, r = std::move(r), found = std::move(found_ids), sent, held]() mutable {
+          OnBatchDone(batch_id, std::move(r), found, sent, held);
         };
       };
+      // Another batch of this list may have been throttled since the loop
+      // handed this one over: hold it rather than send before Retry-After.
+      auto held = [this, &target] { return gate_.ClosedUntil(target.target_id, now_()); };
+      auto throttled = [this, &target](const common::Error& e) {
+        if (e.kind == ErrorKind::kThrottled && e.retry_after_ms > 0)
+          gate_.Close(target.target_id, now_() + std::chrono::milliseconds(e.retry_after_ms));
+        return e;
+      };
+      const common::Error kHeld{ErrorKind::kThrottled, "held: the list was throttled", 0};
       // Operations whose item may exist unrecorded look it up first: a create
       // updates what it finds instead of making a twin; a delete deletes it,
       // or has nothing to do.
       std::vector<std::size_t> send;
       for (std::size_t i = 0; i < ops.size(); ++i) {
         if (lookups[i]) {
+          if (auto until = held()) return done(kHeld, false, until);
           auto found = connector->FindByKey(client, target, ops[i].row_key);
-          if (!found) return done(found.Err(), false);
+          if (!found) return done(throttled(found.Err()), false);
           found_ids[i] = found.Value() ? found.Value()->remote_id : "";
           if (found.Value()) {
             if (ops[i].kind == Operation::Kind::kCreate) ops[i].kind = Operation::Kind::kUpdate;
@@ -401,8 +412,9 @@ Status PushEngine::Pump() {
       for (auto i : send) batch_ops.push_back(ops[i]);
       std::vector<OperationResult> results(ops.size());  // unsent deletes: nothing was there
       if (!batch_ops.empty()) {
+        if (auto until = held()) return done(kHeld, false, until);
         auto applied = connector->Apply(client, target, batch_ops);
-        if (!applied) return done(applied.Err(), true);
+        if (!applied) return done(throttled(applied.Err()), true);
         for (std::size_t j = 0; j < send.size(); ++j) results[send[j]] = std::move(applied.Value()[j]);
       }
       for (std::size_t i = 0; i < ops.size(); ++i)
@@ -427,12 +439,39 @@ PushEngine::Work PushEngine::Release(dispatch::WorkId id) {
   return work;
 }
 
+void PushEngine::KeepLookups(Work& work, const std::optional<std::string>& found_id) {
+  // A lookup that got its answer before the failure need not be made again
+  // (each one can fail the whole batch): a found item is updated with every
+  // field, a create that found nothing creates. A delete that found nothing
+  // keeps looking (it sends nothing without an id).
+  if (!work.lookup_first || !found_id) return;
+  if (!found_id->empty()) {
+    if (work.op.kind == Operation::Kind::kCreate) work.op.kind = Operation::Kind::kUpdate;
+    work.op.remote_id = *found_id;
+    work.lookup_first = false;
+  } else if (work.op.kind == Operation::Kind::kCreate) {
+    work.lookup_first = false;
+  }
+}
+
 void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<OperationResult>> results,
-                             const std::vector<std::optional<std::string>>& found_ids, bool sent) {
+                             const std::vector<std::optional<std::string>>& found_ids, bool sent,
+                             std::optional<Clock::time_point> held) {
   auto node = batches_.extract(batch_id);
   if (node.empty() || fatal_) return;
   InFlightBatch batch = std::move(node.mapped());
   const auto now = now_();
+
+  if (held) {
+    // Not sent (another batch of the list was throttled): no attempt spent.
+    scheduler_.PauseTarget(batch.target_id, *held);
+    for (std::size_t i = 0; i < batch.work.size(); ++i) {
+      KeepLookups(work_.at(batch.work[i]), i < found_ids.size() ? found_ids[i] : std::nullopt);
+      scheduler_.Retry(batch.work[i], *held);
+    }
+    scheduler_.BatchFinished(batch.target_id);
+    return;
+  }
 
   if (!results) {
     const Error& e = results.Err();
@@ -448,19 +487,7 @@ void PushEngine::OnBatchDone(std::uint64_t batch_id, Result<std::vector<Operatio
     if (e.kind == ErrorKind::kConfig && target_error_) target_error_(batch.target_id, e.message);
     for (std::size_t i = 0; i < batch.work.size(); ++i) {
       Work& work = work_.at(batch.work[i]);
-      // A lookup that got its answer before the failure need not be made
-      // again (each one can fail the whole batch): a found item is updated
-      // with every field, a create that found nothing creates. A delete that
-      // found nothing keeps looking (it sends nothing without an id).
-      if (work.lookup_first && i < found_ids.size() && found_ids[i]) {
-        if (!found_ids[i]->empty()) {
-          if (work.op.kind == Operation::Kind::kCreate) work.op.kind = Operation::Kind::kUpdate;
-          work.op.remote_id = *found_ids[i];
-          work.lookup_first = false;
-        } else if (work.op.kind == Operation::Kind::kCreate) {
-          work.lookup_first = false;
-        }
-      }
+      KeepLookups(work, i < found_ids.size() ? found_ids[i] : std::nullopt);
       // A sent batch may have been applied before its answer was lost; a
       // throttled one (429, or the 503 SharePoint also throttles with) was
       // refused whole.

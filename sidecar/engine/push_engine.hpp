@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "dispatch/scheduler.hpp"
+#include "dispatch/throttle_gate.hpp"
 #include "dispatch/worker_pool.hpp"
 #include "engine/ports.hpp"
 #include "http/retry.hpp"
@@ -163,9 +164,12 @@ class PushEngine {
   Work Release(dispatch::WorkId id);
   // `found_ids`: per operation, what its lookup found ("" = nothing) if it
   // made one; `sent`: whether the $batch itself went out (it may have been
-  // applied even when its answer was lost).
+  // applied even when its answer was lost); `held`: the worker did not send
+  // it because the list was throttled meanwhile, until then.
   void OnBatchDone(std::uint64_t batch_id, common::Result<std::vector<connectors::OperationResult>> results,
-                   const std::vector<std::optional<std::string>>& found_ids, bool sent);
+                   const std::vector<std::optional<std::string>>& found_ids, bool sent,
+                   std::optional<Clock::time_point> held);
+  static void KeepLookups(Work& work, const std::optional<std::string>& found_id);
   common::Status RecordErrors(const std::vector<ItemError>& errors);
   ItemError ErrorFor(const KeyState& state, const Work& work, const std::string& message, int http_status = 0,
                      const std::string& code = "") const;
@@ -181,6 +185,7 @@ class PushEngine {
   std::function<Clock::time_point()> now_;
   http::Backoff backoff_;
   dispatch::Scheduler scheduler_;
+  dispatch::ThrottleGate gate_;  // read and closed by the workers
   TargetErrorSink target_error_;
   std::function<void(int target_id)> target_ok_;
 

@@ -323,6 +323,27 @@ TEST_F(EngineTest, AThrottledBatchPausesTheTarget) {
   EXPECT_EQ(RemoteAt(10).size(), 1u);
 }
 
+TEST_F(EngineTest, ABatchHandedOverBeforeAThrottleIsKnownIsHeldByTheWorker) {
+  remote_.throttle_batches = 1;
+  for (int i = 1; i <= 40; ++i) Upsert(1, Row(i, "a"), 10 + i);
+  ASSERT_TRUE(engine_.Commit(1, Lsn(100)).Ok());
+  auto start = now_;
+  auto wait_job = [this] {
+    pollfd p{pool_.EventFd(), POLLIN, 0};
+    ::poll(&p, 1, 1000);
+  };
+  ASSERT_TRUE(engine_.Pump().Ok());  // the first 20: throttled (Retry-After 30 s)
+  wait_job();
+  ASSERT_TRUE(engine_.Pump().Ok());  // the loop has not run that answer yet: the next 20 leave
+  Drain();
+  EXPECT_GE(now_ - start, std::chrono::seconds(30));
+  EXPECT_EQ(RemoteAt(10).size(), 40u);
+  // The worker held the next 20 until Retry-After: the first 20 went first.
+  ASSERT_FALSE(remote_.log.empty());
+  EXPECT_EQ(remote_.log.front().second.row_key, R"({"id":1})");
+  EXPECT_EQ(remote_.batches, 3);
+}
+
 TEST_F(EngineTest, AThrottledBatchWasNotAppliedSoItsCreatesAreNotLookedUp) {
   remote_.throttle_batches = 1;
   Upsert(1, Row(1, "a"), 10);

@@ -76,7 +76,7 @@ q "BEGIN;
      FROM generate_series(1, $big_rows) i;
    UPDATE docs SET rev = rev + 1 WHERE doc_id <= $toast_rows;
    COMMIT;"
-wait_synced 240
+wait_synced 300
 echo "$big_rows rows in one transaction synced in $((SECONDS - started)) s"
 push_check --sync docs || fail "the list differs from the table after the $big_rows-row transaction"
 stop_run
